@@ -1,0 +1,75 @@
+import type { PrismaClient } from '../db/index.ts';
+import { UnauthenticatedError } from '../errors.ts';
+import type { KeyScope } from '../scoping/rules.ts';
+import { hashSecret, isWellFormedSecret, looksLikeApiKey, sameHash } from './api-keys.ts';
+import type { VerifyMemberToken } from './jwt.ts';
+
+export interface ApiKeyCaller {
+  kind: 'key';
+  accountId: string;
+  key: { id: string; name: string; scope: KeyScope };
+}
+
+export interface MemberCaller {
+  kind: 'member';
+  accountId: string;
+  memberId: string;
+}
+
+export type Caller = { kind: 'anonymous' } | MemberCaller | ApiKeyCaller;
+
+/** lastUsedAt is accurate to a minute: a key writes it at most once a minute. */
+const LAST_USED_PRECISION_MS = 60_000;
+
+export type Authenticate = (request: Request) => Promise<Caller>;
+
+export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyMemberToken): Authenticate {
+  async function apiKeyCaller(secret: string): Promise<ApiKeyCaller> {
+    // Same answer for malformed, unknown and wrong keys: nothing to learn from it.
+    const refused = new UnauthenticatedError('The API key is invalid.');
+    if (!isWellFormedSecret(secret)) throw refused;
+    const hash = hashSecret(secret);
+    const key = await db.apiKey.findUnique({
+      where: { secretHash: hash },
+      select: { id: true, accountId: true, name: true, scopeKind: true, secretHash: true, lastUsedAt: true, channels: { select: { slug: true } } },
+    });
+    if (!key || !sameHash(key.secretHash, hash)) throw refused;
+    const now = Date.now();
+    if (!key.lastUsedAt || now - key.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
+      await db.apiKey.updateMany({
+        where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now - LAST_USED_PRECISION_MS) } }] },
+        data: { lastUsedAt: new Date(now) },
+      });
+    }
+    const scope: KeyScope =
+      key.scopeKind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channels: key.channels.map((c) => c.slug) };
+    return { kind: 'key', accountId: key.accountId, key: { id: key.id, name: key.name, scope } };
+  }
+
+  async function memberCaller(token: string): Promise<MemberCaller> {
+    const { subject, accountSlug } = await verifyMemberToken(token);
+    const found = await db.member.findFirst({
+      where: { subject, account: { slug: accountSlug } },
+      select: { id: true, accountId: true },
+    });
+    if (found) return { kind: 'member', accountId: found.accountId, memberId: found.id };
+    // First request of a member (and maybe of the account): provision both, race-safe.
+    const account = await db.account.upsert({ where: { slug: accountSlug }, create: { slug: accountSlug }, update: {}, select: { id: true } });
+    const member = await db.member.upsert({
+      where: { accountId_subject: { accountId: account.id, subject } },
+      create: { accountId: account.id, subject },
+      update: {},
+      select: { id: true },
+    });
+    return { kind: 'member', accountId: account.id, memberId: member.id };
+  }
+
+  return async (request) => {
+    const header = request.headers.get('authorization');
+    if (header === null) return { kind: 'anonymous' };
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new UnauthenticatedError('The Authorization header must be: Bearer <API key or member token>.');
+    const token = match[1];
+    return looksLikeApiKey(token) ? apiKeyCaller(token) : memberCaller(token);
+  };
+}

@@ -1,0 +1,106 @@
+import { resolve } from 'node:path';
+
+/** Where the data lives: the embedded database (a directory, or memory) or PostgreSQL. */
+export type DatabaseTarget =
+  | { kind: 'embedded'; dataDir: string | null }
+  | { kind: 'postgres'; url: string };
+
+export type JwtConfig =
+  | { kind: 'secret'; secret: string | null }
+  | { kind: 'jwks'; jwksUrl: URL; issuer: string | undefined; audience: string | undefined };
+
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string | undefined;
+  database: DatabaseTarget;
+  jwt: JwtConfig;
+  graphiql: boolean;
+  introspection: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export const DEFAULT_DATA_DIR = 'data/herald';
+
+/** A bad setting: the message is one line that names the variable. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseDatabaseUrl(value: string | undefined, variable = 'DATABASE_URL'): DatabaseTarget {
+  const raw = value?.trim();
+  if (!raw) return { kind: 'embedded', dataDir: resolve(DEFAULT_DATA_DIR) };
+  if (raw === 'memory:' || raw === 'memory://') return { kind: 'embedded', dataDir: null };
+  if (raw.startsWith('file:')) {
+    const dir = raw.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!dir) throw new ConfigError(variable, 'file: needs a directory, e.g. file:./data/herald');
+    return { kind: 'embedded', dataDir: resolve(dir) };
+  }
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      const url = new URL(raw);
+      if (!url.hostname && !url.searchParams.get('host')) throw new Error('no host');
+    } catch {
+      throw new ConfigError(variable, 'is not a valid postgres:// URL');
+    }
+    return { kind: 'postgres', url: raw };
+  }
+  throw new ConfigError(variable, 'must be unset, file:<dir>, memory: or a postgres:// URL');
+}
+
+function parseBoolean(env: NodeJS.ProcessEnv, variable: string, fallback: boolean): boolean {
+  const raw = env[variable]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(variable, 'must be true or false');
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 4000;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || port > 65535) throw new ConfigError('PORT', 'must be a whole number from 0 to 65535');
+  return port;
+}
+
+function parseJwt(env: NodeJS.ProcessEnv, production: boolean): JwtConfig {
+  const jwks = env.AUTH_JWKS_URL?.trim();
+  if (jwks) {
+    let jwksUrl: URL;
+    try {
+      jwksUrl = new URL(jwks);
+    } catch {
+      throw new ConfigError('AUTH_JWKS_URL', 'is not a valid URL');
+    }
+    return { kind: 'jwks', jwksUrl, issuer: env.AUTH_ISSUER?.trim() || undefined, audience: env.AUTH_AUDIENCE?.trim() || undefined };
+  }
+  const secret = env.AUTH_JWT_SECRET ?? null;
+  if (secret !== null && secret.length < 32) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 characters');
+  }
+  if (secret === null && production) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'is required when NODE_ENV=production (or set AUTH_JWKS_URL)');
+  }
+  return { kind: 'secret', secret };
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    production,
+    port: parsePort(env.PORT),
+    host: env.HOST?.trim() || undefined,
+    database: parseDatabaseUrl(env.DATABASE_URL),
+    jwt: parseJwt(env, production),
+    graphiql: parseBoolean(env, 'GRAPHIQL', !production),
+    introspection: parseBoolean(env, 'INTROSPECTION', !production),
+    logLevel,
+  };
+}

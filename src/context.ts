@@ -1,0 +1,35 @@
+import DataLoader from 'dataloader';
+import type { Authenticate, Caller } from './auth/index.ts';
+import type { PrismaClient } from './db/index.ts';
+
+export interface ChannelRef {
+  id: string;
+  slug: string;
+}
+
+/** Per-request loaders for what Prisma cannot batch by itself. */
+function createLoaders(db: PrismaClient, caller: Caller) {
+  const accountId = caller.kind === 'anonymous' ? null : caller.accountId;
+  return {
+    /** The caller's channels by slug: one query for all the slugs a request names. */
+    channelBySlug: new DataLoader<string, ChannelRef | null>(async (slugs) => {
+      if (!accountId) return slugs.map(() => null);
+      const rows = await db.channel.findMany({ where: { accountId, slug: { in: [...slugs] } }, select: { id: true, slug: true } });
+      const bySlug = new Map(rows.map((r) => [r.slug, r]));
+      return slugs.map((s) => bySlug.get(s) ?? null);
+    }),
+  };
+}
+
+export interface Context {
+  db: PrismaClient;
+  caller: Caller;
+  loaders: ReturnType<typeof createLoaders>;
+}
+
+export function createContextFactory(db: PrismaClient, authenticate: Authenticate) {
+  return async ({ request }: { request: Request }): Promise<Context> => {
+    const caller = await authenticate(request);
+    return { db, caller, loaders: createLoaders(db, caller) };
+  };
+}

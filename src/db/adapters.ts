@@ -1,0 +1,101 @@
+// Driver adapters, with the fixes Prisma 7.10.0's adapters need for migrations
+// (see ../shared/notes/prisma-offline.md). Each fix is a thin wrapper.
+import type { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+
+const CHAR_OID = 18;
+const TEXT_OID = 25;
+
+type QueryResultLike = { fields?: { dataTypeID: number }[] };
+
+function charAsText<T>(result: T): T {
+  for (const r of Array.isArray(result) ? result : [result]) {
+    for (const field of (r as QueryResultLike)?.fields ?? []) {
+      if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+    }
+  }
+  return result;
+}
+
+/** The engine's catalog queries return Postgres's internal "char" type, which adapter-pg cannot read. */
+class CharAsTextClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this only rewrites the result.
+  override query(...args: any[]): any {
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    const result = (super.query as any)(...args);
+    return result && typeof result.then === 'function' ? result.then(charAsText) : result;
+  }
+}
+
+function poolConfig(url: string): pg.PoolConfig {
+  // Parsed fields rather than a connectionString, which would override `database`
+  // on the shadow database and make it the main one.
+  const { database, host, port, user, password, ssl, options } = parseConnectionString(url);
+  return {
+    database: database ?? undefined,
+    host: host ?? undefined,
+    port: port ? Number(port) : undefined,
+    user,
+    password,
+    ssl: ssl as pg.PoolConfig['ssl'],
+    options,
+  };
+}
+
+/** The adapter the application queries PostgreSQL through. */
+export function postgresAdapter(url: string, max = 10): PrismaPg {
+  return new PrismaPg({ ...poolConfig(url), max });
+}
+
+/** The adapter the schema engine migrates PostgreSQL through. */
+export function postgresMigrationAdapter(url: string): SqlMigrationAwareDriverAdapterFactory {
+  const config = { ...poolConfig(url), max: 2, Client: CharAsTextClient };
+  const factory = new PrismaPg(config);
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: () => factory.connect(),
+    async connectToShadowDb(): Promise<SqlDriverAdapter> {
+      const name = `herald_shadow_${crypto.randomUUID().replaceAll('-', '')}`;
+      const admin = new pg.Client(poolConfig(url));
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "${name}"`);
+      const shadow = await new PrismaPg({ ...config, database: name }).connect();
+      const dispose = shadow.dispose.bind(shadow);
+      // Close the shadow's pool before dropping it; the stock adapter drops first and leaks.
+      shadow.dispose = async () => {
+        await dispose();
+        await shadow.underlyingDriver().end();
+        await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+        await admin.end();
+      };
+      return shadow;
+    },
+  };
+}
+
+/** The adapter for the embedded database; its executeScript is awaited so a failing migration fails. */
+export function embeddedAdapter(pglite: PGlite): SqlMigrationAwareDriverAdapterFactory {
+  const factory = new PrismaPGlite(pglite);
+  const fix = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
+    const inner = adapter as unknown as { client: PGlite; onError(e: unknown): never };
+    adapter.executeScript = async (script: string) => {
+      try {
+        await inner.client.exec(script);
+      } catch (error) {
+        inner.onError(error);
+      }
+    };
+    return adapter;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => fix(await factory.connect()),
+    connectToShadowDb: async () => fix(await factory.connectToShadowDb()),
+  };
+}

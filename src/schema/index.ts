@@ -1,0 +1,7 @@
+import { builder } from './builder.ts';
+import './channels.ts';
+import './recipients.ts';
+import './api-keys.ts';
+import './messages.ts';
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,12 @@
+import { Prisma } from '../generated/prisma/client.ts';
+import { BadUserInputError } from '../errors.ts';
+
+/** A unique-constraint violation becomes BAD_USER_INPUT; anything else stays unexpected. */
+export function rethrowUniqueViolation(message: string, field: string) {
+  return (error: unknown): never => {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      throw new BadUserInputError(message, field);
+    }
+    throw error;
+  };
+}

@@ -1,0 +1,72 @@
+// The text limits of the domain, in one place. Each check returns the value to
+// store (trimmed) or throws BAD_USER_INPUT naming the field.
+import { BadUserInputError } from './errors.ts';
+
+// Unicode category Cc: C0 controls, DEL and C1 controls.
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/u;
+const CONTROL_EXCEPT_LINE_BREAKS_AND_TABS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
+const SLUG = /^[a-z0-9-]{1,64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const LIMITS = {
+  apiKeyName: 100,
+  channelName: 100,
+  slug: 64,
+  externalId: 256,
+  title: 200,
+  body: 10_000,
+  dataBytes: 16 * 1024,
+  dataDepth: 16,
+} as const;
+
+function length(value: string): number {
+  let n = 0;
+  for (const _ of value) n += 1;
+  return n;
+}
+
+export function text(value: string, field: string, max: number, options: { min?: number; multiline?: boolean } = {}): string {
+  const trimmed = value.trim();
+  const min = options.min ?? 1;
+  if ((options.multiline ? CONTROL_EXCEPT_LINE_BREAKS_AND_TABS : CONTROL).test(trimmed)) {
+    throw new BadUserInputError(`${field} must not contain control characters${options.multiline ? ' other than line breaks and tabs' : ''}.`, field);
+  }
+  const n = length(trimmed);
+  if (n < min || n > max) {
+    const range = min === 0 ? `at most ${max}` : `${min} to ${max}`;
+    throw new BadUserInputError(`${field} must be ${range} characters after trimming whitespace (it has ${n}).`, field);
+  }
+  return trimmed;
+}
+
+export function slug(value: string, field: string): string {
+  const trimmed = value.trim();
+  if (!SLUG.test(trimmed)) {
+    throw new BadUserInputError(`${field} must be 1 to 64 lowercase letters, digits or "-" (got ${JSON.stringify(trimmed.slice(0, 80))}).`, field);
+  }
+  return trimmed;
+}
+
+/** A list of slugs: each well-formed, duplicates dropped. */
+export function slugs(values: readonly string[], field: string): string[] {
+  return [...new Set(values.map((v) => slug(v, field)))];
+}
+
+export function jsonObject(value: Record<string, unknown> | null | undefined, field: string): Record<string, unknown> | null {
+  if (value == null) return null;
+  const bytes = Buffer.byteLength(JSON.stringify(value));
+  if (bytes > LIMITS.dataBytes) {
+    throw new BadUserInputError(`${field} must be at most ${LIMITS.dataBytes} bytes as JSON (it has ${bytes}).`, field);
+  }
+  const depth = (v: unknown): number =>
+    v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0;
+  if (depth(value) > LIMITS.dataDepth) {
+    throw new BadUserInputError(`${field} must be at most ${LIMITS.dataDepth} levels deep.`, field);
+  }
+  return value;
+}
+
+/** Ids are UUIDs; anything else cannot exist, so callers answer as for an unknown id. */
+export function isId(value: string): boolean {
+  return UUID.test(value);
+}
