@@ -36,10 +36,10 @@ export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyM
     if (!key || !sameHash(key.secretHash, hash)) throw refused;
     const now = Date.now();
     if (!key.lastUsedAt || now - key.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
-      await db.apiKey.updateMany({
-        where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now - LAST_USED_PRECISION_MS) } }] },
-        data: { lastUsedAt: new Date(now) },
-      });
+      // Raw SQL: Prisma's @updatedAt would bump updatedAt, which means "edited", not "used".
+      await db.$executeRaw`
+        UPDATE "ApiKey" SET "lastUsedAt" = ${new Date(now)}
+        WHERE id = ${key.id}::uuid AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${new Date(now - LAST_USED_PRECISION_MS)})`;
     }
     const scope: KeyScope =
       key.scopeKind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channels: key.channels.map((c) => c.slug) };

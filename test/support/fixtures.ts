@@ -1,0 +1,98 @@
+// vitest fixtures: one server per test file, a fresh uniquely named account per test.
+import { randomUUID } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { test as base } from 'vitest';
+import { CreateApiKey, CreateChannel, CreateRecipient, Send } from './documents.ts';
+import { dataOf, type RequestOptions, type Result, TestHerald } from './herald.ts';
+import type { ScopeInput, SendInput } from '../generated/graphql.ts';
+
+export class TestAccount {
+  constructor(
+    readonly herald: TestHerald,
+    readonly slug: string,
+    readonly token: string,
+  ) {}
+
+  /** A request as a member of this account. */
+  run<R, V>(document: TypedDocumentNode<R, V>, variables?: V, options: RequestOptions = {}): Promise<Result<R>> {
+    return this.herald.execute(document, variables, { token: this.token, ...options });
+  }
+
+  async channel(slug: string, name = slug): Promise<string> {
+    return dataOf(await this.run(CreateChannel, { input: { slug, name } })).createChannel.id;
+  }
+
+  async channels(...slugs: string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const slug of slugs) ids.push(await this.channel(slug));
+    return ids;
+  }
+
+  async recipient(externalId: string, channels: string[]): Promise<string> {
+    return dataOf(await this.run(CreateRecipient, { input: { externalId, channels } })).createRecipient.id;
+  }
+
+  /** Creates n recipients subscribed to these channels. */
+  async recipients(prefix: string, n: number, channels: string[]): Promise<void> {
+    for (let i = 0; i < n; i += 1) await this.recipient(`${prefix}-${i}`, channels);
+  }
+
+  async key(scope: ScopeInput, name = `key-${randomUUID().slice(0, 8)}`): Promise<TestKey> {
+    const { createApiKey } = dataOf(await this.run(CreateApiKey, { input: { name, scope } }));
+    return new TestKey(this.herald, createApiKey.apiKey.id, name, createApiKey.secret);
+  }
+
+  snapshot(): Promise<unknown> {
+    return this.herald.snapshot(this.slug);
+  }
+}
+
+export class TestKey {
+  constructor(
+    readonly herald: TestHerald,
+    readonly id: string,
+    readonly name: string,
+    readonly secret: string,
+  ) {}
+
+  run<R, V>(document: TypedDocumentNode<R, V>, variables?: V): Promise<Result<R>> {
+    return this.herald.execute(document, variables, { token: this.secret });
+  }
+
+  send(target: string[] | null | undefined, title = 'Hello', body = 'Body'): Promise<Result<{ send: { message: { recipientCount: number } } }>> {
+    const input: SendInput = { message: { title, body }, ...(target === undefined ? {} : { target: { channels: target } }) };
+    return this.run(Send, { input });
+  }
+
+  /** Keeps the secret out of any assertion message. */
+  toString(): string {
+    return `TestKey(${this.name})`;
+  }
+}
+
+export function uniqueSlug(prefix = 'acct'): string {
+  return `${prefix}-${randomUUID().slice(0, 12)}`;
+}
+
+export const test = base.extend<{ account: TestAccount; other: TestAccount }, { herald: TestHerald }>({
+  herald: [
+    // biome-ignore lint/correctness/noEmptyPattern: vitest reads the fixture's dependencies from this pattern.
+    async ({}, use) => {
+      const herald = await TestHerald.start();
+      await use(herald);
+      await herald.close();
+    },
+    { scope: 'file' },
+  ],
+  account: async ({ herald }, use) => {
+    const slug = uniqueSlug();
+    await use(new TestAccount(herald, slug, await herald.memberToken(slug)));
+  },
+  /** A second account, for tenant isolation. */
+  other: async ({ herald }, use) => {
+    const slug = uniqueSlug('other');
+    await use(new TestAccount(herald, slug, await herald.memberToken(slug)));
+  },
+});
+
+export { describe, expect } from 'vitest';

@@ -1,0 +1,161 @@
+// An in-process Herald for tests: no socket, requests through yoga.fetch.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { PGlite } from '@electric-sql/pglite';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { type DocumentNode, type GraphQLFormattedError, print } from 'graphql';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { signMemberToken } from '../../src/auth/jwt.ts';
+import type { Config } from '../../src/config.ts';
+import { type Database, openDatabase } from '../../src/db/index.ts';
+import { createHerald, type Herald } from '../../src/yoga.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    production: false,
+    port: 0,
+    host: undefined,
+    database: { kind: 'embedded', dataDir: null },
+    jwt: { kind: 'secret', secret: TEST_JWT_SECRET },
+    graphiql: true,
+    introspection: true,
+    logLevel: 'info',
+    ...overrides,
+  };
+}
+
+export interface Result<R> {
+  status: number;
+  headers: Headers;
+  data: R | null | undefined;
+  errors: GraphQLFormattedError[] | undefined;
+  /** The query and the response, for failure messages. */
+  describe(): string;
+}
+
+export interface RequestOptions {
+  /** Bearer token: a member JWT or an API key secret. */
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export class TestHerald {
+  private constructor(
+    readonly db: Database,
+    readonly yoga: Herald,
+    /** Every line the server logged. */
+    readonly logText: string[],
+  ) {}
+
+  static async start(overrides: Partial<Config> = {}): Promise<TestHerald> {
+    const provided = inject('database');
+    const db =
+      provided.kind === 'postgres'
+        ? await openDatabase({ kind: 'postgres', url: provided.url }, { poolSize: 5 })
+        : await openDatabase(
+            { kind: 'embedded', dataDir: null },
+            { pglite: await PGlite.create({ loadDataDir: new Blob([await readFile(provided.dump)]) }) },
+          );
+    const logText: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        logText.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino({ level: 'info' }, sink);
+    const yoga = await createHerald({ config: testConfig(overrides), db, logger });
+    const herald = new TestHerald(db, yoga, logText);
+    return herald;
+  }
+
+  get dbKind(): 'embedded' | 'postgres' {
+    return this.db.target.kind;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  /** A raw HTTP request to /graphql. */
+  fetch(init: RequestInit & { path?: string }): Promise<Response> {
+    return this.yoga.fetch(`http://herald.test${init.path ?? '/graphql'}`, init);
+  }
+
+  async execute<R, V>(
+    document: TypedDocumentNode<R, V> | DocumentNode | string,
+    variables?: V,
+    options: RequestOptions = {},
+  ): Promise<Result<R>> {
+    const query = typeof document === 'string' ? document : print(document);
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await this.fetch({ method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const text = await response.text();
+    let body: { data?: R | null; errors?: GraphQLFormattedError[] };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { errors: [{ message: `non-JSON response: ${text.slice(0, 200)}` }] };
+    }
+    return {
+      status: response.status,
+      headers: response.headers,
+      data: body.data,
+      errors: body.errors,
+      describe: () => `${query}\nvariables: ${redact(JSON.stringify(variables))}\n→ ${response.status} ${redact(text)}`,
+    };
+  }
+
+  async memberToken(accountSlug: string, subject = `member-${randomUUID()}`, expiresIn: string | number = '1h'): Promise<string> {
+    return signMemberToken(new TextEncoder().encode(TEST_JWT_SECRET), { subject, accountSlug }, expiresIn);
+  }
+
+  /**
+   * Everything an account owns, as rows: a rejected request must leave it equal.
+   * lastUsedAt is left out: authenticating a key sets it, by design, even when
+   * the request is then refused.
+   */
+  async snapshot(accountSlug: string): Promise<unknown> {
+    const [row] = await this.db.prisma.$queryRaw<{ snapshot: unknown }[]>`
+      SELECT json_build_object(
+        'account', (SELECT row_to_json(a) FROM "Account" a WHERE a.slug = ${accountSlug}),
+        'members', (SELECT json_agg(m ORDER BY m.id) FROM "Member" m JOIN "Account" a ON a.id = m."accountId" WHERE a.slug = ${accountSlug}),
+        'channels', (SELECT json_agg(c ORDER BY c.id) FROM "Channel" c JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
+        'recipients', (SELECT json_agg(r ORDER BY r.id) FROM "Recipient" r JOIN "Account" a ON a.id = r."accountId" WHERE a.slug = ${accountSlug}),
+        'subscriptions', (SELECT json_agg(rc ORDER BY rc."A", rc."B") FROM "_RecipientChannels" rc JOIN "Channel" c ON c.id = rc."A" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
+        'apiKeys', (SELECT json_agg(json_build_object('id', k.id, 'name', k.name, 'scopeKind', k."scopeKind", 'secretHash', k."secretHash", 'updatedAt', k."updatedAt") ORDER BY k.id) FROM "ApiKey" k JOIN "Account" a ON a.id = k."accountId" WHERE a.slug = ${accountSlug}),
+        'keyChannels', (SELECT json_agg(kc ORDER BY kc."A", kc."B") FROM "_ApiKeyChannels" kc JOIN "Channel" c ON c.id = kc."B" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
+        'messages', (SELECT json_agg(msg ORDER BY msg.id) FROM "Message" msg JOIN "Account" a ON a.id = msg."accountId" WHERE a.slug = ${accountSlug}),
+        'messageChannels', (SELECT json_agg(mc ORDER BY mc."A", mc."B") FROM "_MessageChannels" mc JOIN "Channel" c ON c.id = mc."A" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
+        'deliveries', (SELECT json_agg(d ORDER BY d."messageId", d."recipientId") FROM "Delivery" d JOIN "Message" msg ON msg.id = d."messageId" JOIN "Account" a ON a.id = msg."accountId" WHERE a.slug = ${accountSlug})
+      ) AS snapshot`;
+    return row.snapshot;
+  }
+}
+
+/** Test output never shows a key secret. */
+export function redact(text: string): string {
+  return text.replace(/hrld_[0-9A-Za-z]{6,}/g, 'hrld_[redacted]');
+}
+
+/** The data of a result that must have succeeded; otherwise fails with the query and the response. */
+export function dataOf<R>(result: Result<R>): R {
+  if (result.errors?.length || result.data == null) {
+    throw new Error(`expected data, got errors:\n${result.describe()}`);
+  }
+  return result.data;
+}
+
+/** The one error of a result that must have failed, with its code and the HTTP status. */
+export function errorOf(result: Result<unknown>): { code: unknown; message: string; status: number } {
+  if (!result.errors || result.errors.length !== 1) {
+    throw new Error(`expected exactly one error:\n${result.describe()}`);
+  }
+  const [error] = result.errors;
+  return { code: error.extensions?.code, message: error.message, status: result.status };
+}
