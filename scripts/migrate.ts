@@ -31,7 +31,9 @@ async function main(): Promise<number> {
           console.log('db:drift: prisma/migrations matches prisma/schema.prisma');
           return 0;
         }
-        console.error(`db:drift: prisma/schema.prisma has changes no migration holds:\n${change.script}\nRun: npm run db:migrate -- --name <name>`);
+        console.error(
+          `db:drift: prisma/schema.prisma has changes no migration holds:\n${change.script}\nRun: npm run db:migrate -- --name <name>`,
+        );
         return 1;
       }
       if (!change) {

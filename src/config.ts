@@ -1,9 +1,7 @@
 import { resolve } from 'node:path';
 
 /** Where the data lives: the embedded database (a directory, or memory) or PostgreSQL. */
-export type DatabaseTarget =
-  | { kind: 'embedded'; dataDir: string | null }
-  | { kind: 'postgres'; url: string };
+export type DatabaseTarget = { kind: 'embedded'; dataDir: string | null } | { kind: 'postgres'; url: string };
 
 export type JwtConfig =
   | { kind: 'secret'; secret: string | null }

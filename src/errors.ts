@@ -26,7 +26,10 @@ export class ForbiddenError extends HeraldError {
 
 /** Input that breaks a rule of the domain. */
 export class BadUserInputError extends HeraldError {
-  constructor(message: string, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super(message, 'BAD_USER_INPUT', 400);
     if (field) this.extensions.field = field;
   }

@@ -29,7 +29,10 @@ export function text(value: string, field: string, max: number, options: { min?:
   const trimmed = value.trim();
   const min = options.min ?? 1;
   if ((options.multiline ? CONTROL_EXCEPT_LINE_BREAKS_AND_TABS : CONTROL).test(trimmed)) {
-    throw new BadUserInputError(`${field} must not contain control characters${options.multiline ? ' other than line breaks and tabs' : ''}.`, field);
+    throw new BadUserInputError(
+      `${field} must not contain control characters${options.multiline ? ' other than line breaks and tabs' : ''}.`,
+      field,
+    );
   }
   const n = length(trimmed);
   if (n < min || n > max) {
@@ -42,7 +45,10 @@ export function text(value: string, field: string, max: number, options: { min?:
 export function slug(value: string, field: string): string {
   const trimmed = value.trim();
   if (!SLUG.test(trimmed)) {
-    throw new BadUserInputError(`${field} must be 1 to 64 lowercase letters, digits or "-" (got ${JSON.stringify(trimmed.slice(0, 80))}).`, field);
+    throw new BadUserInputError(
+      `${field} must be 1 to 64 lowercase letters, digits or "-" (got ${JSON.stringify(trimmed.slice(0, 80))}).`,
+      field,
+    );
   }
   return trimmed;
 }
@@ -58,15 +64,14 @@ export function jsonObject(value: Record<string, unknown> | null | undefined, fi
   if (bytes > LIMITS.dataBytes) {
     throw new BadUserInputError(`${field} must be at most ${LIMITS.dataBytes} bytes as JSON (it has ${bytes}).`, field);
   }
-  const depth = (v: unknown): number =>
-    v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0;
+  const depth = (v: unknown): number => (v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0);
   if (depth(value) > LIMITS.dataDepth) {
     throw new BadUserInputError(`${field} must be at most ${LIMITS.dataDepth} levels deep.`, field);
   }
   return value;
 }
 
-/** Ids are UUIDs; anything else cannot exist, so callers answer as for an unknown id. */
-export function isId(value: string): boolean {
-  return UUID.test(value);
+/** Ids are UUIDs: anything else matches no row (and never reaches the database as a uuid). */
+export function idFilter(value: string): { id: string } | { id: { in: string[] } } {
+  return UUID.test(value) ? { id: value } : { id: { in: [] } };
 }

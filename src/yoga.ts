@@ -13,10 +13,11 @@ export const MAX_BODY_BYTES = 1_048_576;
 
 /** Bodies over 1 MiB get 413 before they are parsed, with or without a Content-Length. */
 function bodyLimit(limit: number): Plugin {
-  const tooLarge = () => new Response(JSON.stringify({ errors: [{ message: `The request body is over ${limit} bytes.` }] }), {
-    status: 413,
-    headers: { 'content-type': 'application/json' },
-  });
+  const tooLarge = () =>
+    new Response(JSON.stringify({ errors: [{ message: `The request body is over ${limit} bytes.` }] }), {
+      status: 413,
+      headers: { 'content-type': 'application/json' },
+    });
   return {
     async onRequest({ request, setRequest, endResponse }) {
       if (!request.body) return;

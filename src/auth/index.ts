@@ -31,7 +31,15 @@ export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyM
     const hash = hashSecret(secret);
     const key = await db.apiKey.findUnique({
       where: { secretHash: hash },
-      select: { id: true, accountId: true, name: true, scopeKind: true, secretHash: true, lastUsedAt: true, channels: { select: { slug: true } } },
+      select: {
+        id: true,
+        accountId: true,
+        name: true,
+        scopeKind: true,
+        secretHash: true,
+        lastUsedAt: true,
+        channels: { select: { slug: true } },
+      },
     });
     if (!key || !sameHash(key.secretHash, hash)) throw refused;
     const now = Date.now();
@@ -41,8 +49,7 @@ export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyM
         UPDATE "ApiKey" SET "lastUsedAt" = ${new Date(now)}
         WHERE id = ${key.id}::uuid AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${new Date(now - LAST_USED_PRECISION_MS)})`;
     }
-    const scope: KeyScope =
-      key.scopeKind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channels: key.channels.map((c) => c.slug) };
+    const scope: KeyScope = key.scopeKind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channels: key.channels.map((c) => c.slug) };
     return { kind: 'key', accountId: key.accountId, key: { id: key.id, name: key.name, scope } };
   }
 
@@ -54,7 +61,12 @@ export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyM
     });
     if (found) return { kind: 'member', accountId: found.accountId, memberId: found.id };
     // First request of a member (and maybe of the account): provision both, race-safe.
-    const account = await db.account.upsert({ where: { slug: accountSlug }, create: { slug: accountSlug }, update: {}, select: { id: true } });
+    const account = await db.account.upsert({
+      where: { slug: accountSlug },
+      create: { slug: accountSlug },
+      update: {},
+      select: { id: true },
+    });
     const member = await db.member.upsert({
       where: { accountId_subject: { accountId: account.id, subject } },
       create: { accountId: account.id, subject },

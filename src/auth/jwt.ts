@@ -18,7 +18,8 @@ const ACCOUNT_SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /** Where the generated development secret lives: beside the embedded database. */
 export function generatedSecretPath(config: Config): string {
-  const dir = config.database.kind === 'embedded' && config.database.dataDir ? config.database.dataDir : join(process.cwd(), DEFAULT_DATA_DIR);
+  const dir =
+    config.database.kind === 'embedded' && config.database.dataDir ? config.database.dataDir : join(process.cwd(), DEFAULT_DATA_DIR);
   return join(dirname(dir), `.${dir.split('/').pop()}-jwt-secret`);
 }
 
@@ -50,10 +51,7 @@ function claimsOf(payload: JWTPayload): MemberClaims {
 }
 
 export async function createMemberTokenVerifier(config: Config): Promise<VerifyMemberToken> {
-  const options =
-    config.jwt.kind === 'jwks'
-      ? { issuer: config.jwt.issuer, audience: config.jwt.audience }
-      : { algorithms: ['HS256'] };
+  const options = config.jwt.kind === 'jwks' ? { issuer: config.jwt.issuer, audience: config.jwt.audience } : { algorithms: ['HS256'] };
   const key = config.jwt.kind === 'jwks' ? createRemoteJWKSet(config.jwt.jwksUrl) : await hmacSecret(config);
   return async (token) => {
     let payload: JWTPayload;
@@ -66,11 +64,7 @@ export async function createMemberTokenVerifier(config: Config): Promise<VerifyM
   };
 }
 
-export async function signMemberToken(
-  secret: Uint8Array,
-  claims: MemberClaims,
-  expiresIn: string | number = '12h',
-): Promise<string> {
+export async function signMemberToken(secret: Uint8Array, claims: MemberClaims, expiresIn: string | number = '12h'): Promise<string> {
   return new SignJWT({ account: claims.accountSlug })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.subject)

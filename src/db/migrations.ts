@@ -1,6 +1,6 @@
 // Migrations through Prisma's WASM schema engine: the native engine cannot be
 // downloaded on offline machines. Same `prisma/migrations` layout as `prisma migrate`.
-import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -34,7 +34,10 @@ function loadEngineModule() {
   return engineModule;
 }
 
-async function withEngine<T>(adapter: SqlMigrationAwareDriverAdapterFactory, fn: (engine: Engine, schema: string) => Promise<T>): Promise<T> {
+async function withEngine<T>(
+  adapter: SqlMigrationAwareDriverAdapterFactory,
+  fn: (engine: Engine, schema: string) => Promise<T>,
+): Promise<T> {
   const { SchemaEngine } = await loadEngineModule();
   const schema = await readFile(SCHEMA_PATH, 'utf8');
   const engine = await SchemaEngine.new({ datamodels: [[SCHEMA_PATH, schema]] }, () => {}, bindMigrationAwareSqlAdapterFactory(adapter));
@@ -47,7 +50,10 @@ async function withEngine<T>(adapter: SqlMigrationAwareDriverAdapterFactory, fn:
 
 export async function localMigrationNames(): Promise<string[]> {
   const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 async function migrationsList() {
@@ -60,7 +66,10 @@ async function migrationsList() {
     migrationDirectories: await Promise.all(
       names.map(async (path) => ({
         path,
-        migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: await readFile(join(MIGRATIONS_DIR, path, 'migration.sql'), 'utf8') } },
+        migrationFile: {
+          path: 'migration.sql',
+          content: { tag: 'ok', value: await readFile(join(MIGRATIONS_DIR, path, 'migration.sql'), 'utf8') },
+        },
       })),
     ),
   };
@@ -69,14 +78,20 @@ async function migrationsList() {
 /** Applies pending migrations; returns the names it applied. */
 export async function applyMigrations(adapter: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
   const list = await migrationsList();
-  return withEngine(adapter, async (engine) => (await engine.applyMigrations({ migrationsList: list, filters: FILTERS })).appliedMigrationNames);
+  return withEngine(
+    adapter,
+    async (engine) => (await engine.applyMigrations({ migrationsList: list, filters: FILTERS })).appliedMigrationNames,
+  );
 }
 
 /**
  * The SQL that would bring the migrations up to schema.prisma, or null when they
  * match. The adapter must point at a database with every migration applied.
  */
-export async function pendingSchemaChange(adapter: SqlMigrationAwareDriverAdapterFactory, name = 'drift'): Promise<{ script: string; directory: string } | null> {
+export async function pendingSchemaChange(
+  adapter: SqlMigrationAwareDriverAdapterFactory,
+  name = 'drift',
+): Promise<{ script: string; directory: string } | null> {
   const list = await migrationsList();
   return withEngine(adapter, async (engine, schema) => {
     // createMigration needs the shadow database that devDiagnostic sets up.

@@ -3,7 +3,7 @@ import type { Context } from '../context.ts';
 import { BadUserInputError, NotFoundError } from '../errors.ts';
 import type { ApiKey as ApiKeyRow } from '../generated/prisma/client.ts';
 import { memberCaller } from '../scoping/middleware.ts';
-import { isId, LIMITS, slugs, text } from '../validation.ts';
+import { idFilter, LIMITS, slugs, text } from '../validation.ts';
 import { builder } from './builder.ts';
 import { resolveChannels } from './channel-refs.ts';
 import { Channel } from './channels.ts';
@@ -114,7 +114,7 @@ builder.queryFields((t) => ({
     access: 'member',
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, { id }, ctx) =>
-      isId(id) ? ctx.db.apiKey.findFirst({ ...query, where: { id, accountId: memberCaller(ctx).accountId } }) : null,
+      ctx.db.apiKey.findFirst({ ...query, where: { ...idFilter(id), accountId: memberCaller(ctx).accountId } }),
   }),
 }));
 
@@ -142,11 +142,10 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateApiKeyInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { accountId } = memberCaller(ctx);
-      if (!isId(input.id)) throw new NotFoundError('API key', input.id);
       const name = input.name == null ? undefined : keyName(input.name);
       const scope = input.scope == null ? undefined : await scopeData(ctx, input.scope);
       return ctx.db.$transaction(async (tx) => {
-        const found = await tx.apiKey.findFirst({ where: { id: input.id, accountId }, select: { id: true } });
+        const found = await tx.apiKey.findFirst({ where: { ...idFilter(input.id), accountId }, select: { id: true } });
         if (!found) throw new NotFoundError('API key', input.id);
         return tx.apiKey.update({
           ...query,

@@ -67,7 +67,9 @@ const MessageEdge = builder.objectRef<{ cursor: string; node: MessageRow }>('Mes
 });
 
 const MessageConnection = builder
-  .objectRef<{ edges: { cursor: string; node: MessageRow }[]; pageInfo: PageInfoShape; totalCount: () => Promise<number> }>('MessageConnection')
+  .objectRef<{ edges: { cursor: string; node: MessageRow }[]; pageInfo: PageInfoShape; totalCount: () => Promise<number> }>(
+    'MessageConnection',
+  )
   .implement({
     fields: (t) => ({
       edges: t.field({ type: [MessageEdge], resolve: (c) => c.edges }),
@@ -161,8 +163,7 @@ builder.mutationField('send', (t) =>
       const title = text(message.title, 'message.title', LIMITS.title);
       const body = text(message.body, 'message.body', LIMITS.body, { min: 0, multiline: true });
       const data = jsonObject(message.data, 'message.data');
-      const channelIds =
-        target.kind === 'ALL' ? [] : (await resolveChannels(ctx, target.channels, 'target.channels')).map(({ id }) => id);
+      const channelIds = target.kind === 'ALL' ? [] : (await resolveChannels(ctx, target.channels, 'target.channels')).map(({ id }) => id);
       // One statement: the message, its channels and one delivery per distinct
       // recipient are written together or not at all, however many recipients.
       const recipients =

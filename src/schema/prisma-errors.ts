@@ -1,5 +1,5 @@
-import { Prisma } from '../generated/prisma/client.ts';
 import { BadUserInputError } from '../errors.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 
 /** A unique-constraint violation becomes BAD_USER_INPUT; anything else stays unexpected. */
 export function rethrowUniqueViolation(message: string, field: string) {

@@ -24,8 +24,7 @@ const CreateRecipientInput = builder.inputType('CreateRecipientInput', {
 builder.mutationField('createRecipient', (t) =>
   t.prismaField({
     type: 'Recipient',
-    description:
-      'Creates a recipient. A CHANNELS key must subscribe it to at least one channel, all within its scope.',
+    description: 'Creates a recipient. A CHANNELS key must subscribe it to at least one channel, all within its scope.',
     access: { subscribe: (args) => args.input.channels },
     args: { input: t.arg({ type: CreateRecipientInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {

@@ -59,7 +59,10 @@ export function accountCaller(context: { caller: Caller }): MemberCaller | ApiKe
 function refusalError(key: ApiKeyCaller['key'], refusal: Refusal, verb: string): Error {
   switch (refusal.reason) {
     case 'EMPTY_TARGET':
-      return new BadUserInputError('target.channels is empty, so it targets no one: leave it out to send to the whole scope of the key.', 'target.channels');
+      return new BadUserInputError(
+        'target.channels is empty, so it targets no one: leave it out to send to the whole scope of the key.',
+        'target.channels',
+      );
     case 'NO_CHANNEL':
       return new ForbiddenError(`API key "${key.name}" is channel scoped: a recipient it creates needs at least one of its channels.`);
     case 'OUTSIDE_SCOPE':

@@ -7,10 +7,7 @@ export type KeyScope = { kind: 'ALL' } | { kind: 'CHANNELS'; channels: readonly 
 /** Who a send reaches: every recipient of the account, or the recipients of these channels. */
 export type Target = { kind: 'ALL' } | { kind: 'CHANNELS'; channels: readonly string[] };
 
-export type Refusal =
-  | { reason: 'OUTSIDE_SCOPE'; slugs: string[] }
-  | { reason: 'EMPTY_TARGET' }
-  | { reason: 'NO_CHANNEL' };
+export type Refusal = { reason: 'OUTSIDE_SCOPE'; slugs: string[] } | { reason: 'EMPTY_TARGET' } | { reason: 'NO_CHANNEL' };
 
 export type Decision<T> = ({ ok: true } & T) | ({ ok: false } & Refusal);
 

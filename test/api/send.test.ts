@@ -165,7 +165,10 @@ describe('send: consistency', () => {
     await seed(account);
     const key = await account.key({ kind: 'ALL' });
     const { send } = dataOf(await key.send(['marketing', 'billing']));
-    const deliveries = await herald.db.prisma.delivery.findMany({ where: { messageId: send.message.id as string }, include: { recipient: true } });
+    const deliveries = await herald.db.prisma.delivery.findMany({
+      where: { messageId: send.message.id as string },
+      include: { recipient: true },
+    });
     expect(deliveries.map((d) => d.recipient.externalId).sort()).toEqual(['b-0', 'b-1', 'both', 'm-0', 'm-1', 'm-2']);
   });
 

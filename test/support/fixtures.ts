@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { test as base } from 'vitest';
-import { CreateApiKey, CreateChannel, CreateRecipient, Send } from './documents.ts';
+import type { ScopeInput, SendInput, SendMutation } from '../generated/graphql.ts';
+import { Channels, CreateApiKey, CreateChannel, CreateRecipient, Send } from './documents.ts';
 import { dataOf, type RequestOptions, type Result, TestHerald } from './herald.ts';
-import type { ScopeInput, SendInput } from '../generated/graphql.ts';
 
 export class TestAccount {
   constructor(
@@ -12,6 +12,13 @@ export class TestAccount {
     readonly slug: string,
     readonly token: string,
   ) {}
+
+  /** An account as its member's first request leaves it: provisioned, empty. */
+  static async provision(herald: TestHerald, slug: string): Promise<TestAccount> {
+    const account = new TestAccount(herald, slug, await herald.memberToken(slug));
+    dataOf(await account.run(Channels));
+    return account;
+  }
 
   /** A request as a member of this account. */
   run<R, V>(document: TypedDocumentNode<R, V>, variables?: V, options: RequestOptions = {}): Promise<Result<R>> {
@@ -59,7 +66,7 @@ export class TestKey {
     return this.herald.execute(document, variables, { token: this.secret });
   }
 
-  send(target: string[] | null | undefined, title = 'Hello', body = 'Body'): Promise<Result<{ send: { message: { recipientCount: number } } }>> {
+  send(target: string[] | null | undefined, title = 'Hello', body = 'Body'): Promise<Result<SendMutation>> {
     const input: SendInput = { message: { title, body }, ...(target === undefined ? {} : { target: { channels: target } }) };
     return this.run(Send, { input });
   }
@@ -74,7 +81,7 @@ export function uniqueSlug(prefix = 'acct'): string {
   return `${prefix}-${randomUUID().slice(0, 12)}`;
 }
 
-export const test = base.extend<{ account: TestAccount; other: TestAccount }, { herald: TestHerald }>({
+export const test = base.extend<{ $test: { account: TestAccount; other: TestAccount }; $file: { herald: TestHerald } }>({
   herald: [
     // biome-ignore lint/correctness/noEmptyPattern: vitest reads the fixture's dependencies from this pattern.
     async ({}, use) => {
@@ -85,13 +92,11 @@ export const test = base.extend<{ account: TestAccount; other: TestAccount }, { 
     { scope: 'file' },
   ],
   account: async ({ herald }, use) => {
-    const slug = uniqueSlug();
-    await use(new TestAccount(herald, slug, await herald.memberToken(slug)));
+    await use(await TestAccount.provision(herald, uniqueSlug()));
   },
   /** A second account, for tenant isolation. */
   other: async ({ herald }, use) => {
-    const slug = uniqueSlug('other');
-    await use(new TestAccount(herald, slug, await herald.memberToken(slug)));
+    await use(await TestAccount.provision(herald, uniqueSlug('other')));
   },
 });
 

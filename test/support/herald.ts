@@ -82,8 +82,8 @@ export class TestHerald {
   }
 
   /** A raw HTTP request to /graphql. */
-  fetch(init: RequestInit & { path?: string }): Promise<Response> {
-    return this.yoga.fetch(`http://herald.test${init.path ?? '/graphql'}`, init);
+  async fetch(init: RequestInit & { path?: string }): Promise<Response> {
+    return await this.yoga.fetch(`http://herald.test${init.path ?? '/graphql'}`, init);
   }
 
   async execute<R, V>(
@@ -153,7 +153,7 @@ export function dataOf<R>(result: Result<R>): R {
 
 /** The one error of a result that must have failed, with its code and the HTTP status. */
 export function errorOf(result: Result<unknown>): { code: unknown; message: string; status: number } {
-  if (!result.errors || result.errors.length !== 1) {
+  if (result.errors?.length !== 1) {
     throw new Error(`expected exactly one error:\n${result.describe()}`);
   }
   const [error] = result.errors;

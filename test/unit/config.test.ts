@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadConfig, parseDatabaseUrl } from '../../src/config.ts';
+
+describe('DATABASE_URL', () => {
+  test.for([
+    [undefined, { kind: 'embedded', dataDir: resolve('data/herald') }],
+    ['', { kind: 'embedded', dataDir: resolve('data/herald') }],
+    ['file:./somewhere/db', { kind: 'embedded', dataDir: resolve('somewhere/db') }],
+    ['file:/tmp/herald-x', { kind: 'embedded', dataDir: '/tmp/herald-x' }],
+    ['memory:', { kind: 'embedded', dataDir: null }],
+    ['postgres://u@localhost:5432/db', { kind: 'postgres', url: 'postgres://u@localhost:5432/db' }],
+    ['postgresql://u@localhost/db', { kind: 'postgres', url: 'postgresql://u@localhost/db' }],
+  ] as const)('%j', ([value, expected]) => {
+    expect(parseDatabaseUrl(value)).toEqual(expected);
+  });
+
+  test.for(['mysql://x', 'file:', 'postgres://', 'nonsense'])('%j is refused with a message naming DATABASE_URL', (value) => {
+    expect(() => parseDatabaseUrl(value)).toThrow(/^DATABASE_URL: /);
+  });
+});
+
+describe('settings', () => {
+  test('defaults: port 4000, GraphiQL and introspection on in development', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 4000, graphiql: true, introspection: true, production: false });
+  });
+
+  test('production turns GraphiQL and introspection off and needs a JWT secret', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/^AUTH_JWT_SECRET: /);
+    const config = loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'x'.repeat(32) });
+    expect(config).toMatchObject({ graphiql: false, introspection: false });
+  });
+
+  test.for([
+    [{ PORT: 'abc' }, /^PORT: /],
+    [{ PORT: '70000' }, /^PORT: /],
+    [{ AUTH_JWT_SECRET: 'short' }, /^AUTH_JWT_SECRET: /],
+    [{ AUTH_JWKS_URL: 'not a url' }, /^AUTH_JWKS_URL: /],
+    [{ GRAPHIQL: 'maybe' }, /^GRAPHIQL: /],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
+  ] as const)('%j is refused naming the variable', ([env, message]) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
