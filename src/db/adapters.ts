@@ -99,3 +99,37 @@ export function embeddedAdapter(pglite: PGlite): SqlMigrationAwareDriverAdapterF
     connectToShadowDb: async () => fix(await factory.connectToShadowDb()),
   };
 }
+
+/** Every SQL statement that reaches the driver, with its text: for query-count tests and debugging. */
+export type QueryObserver = (sql: string) => void;
+
+function observeQueryable<T extends { queryRaw(q: { sql: string }): Promise<unknown>; executeRaw(q: { sql: string }): Promise<number> }>(
+  queryable: T,
+  observe: QueryObserver,
+): T {
+  const queryRaw = queryable.queryRaw.bind(queryable);
+  const executeRaw = queryable.executeRaw.bind(queryable);
+  queryable.queryRaw = (q) => {
+    observe(q.sql);
+    return queryRaw(q);
+  };
+  queryable.executeRaw = (q) => {
+    observe(q.sql);
+    return executeRaw(q);
+  };
+  return queryable;
+}
+
+export function observeQueries(factory: SqlMigrationAwareDriverAdapterFactory, observe: QueryObserver): SqlMigrationAwareDriverAdapterFactory {
+  const wrap = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (isolationLevel) => observeQueryable(await startTransaction(isolationLevel), observe);
+    return observeQueryable(adapter, observe);
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => wrap(await factory.connect()),
+    connectToShadowDb: () => factory.connectToShadowDb(),
+  };
+}

@@ -5,7 +5,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
-import { embeddedAdapter, postgresAdapter, postgresMigrationAdapter } from './adapters.ts';
+import { embeddedAdapter, observeQueries, postgresAdapter, postgresMigrationAdapter, type QueryObserver } from './adapters.ts';
 import { applyMigrations, localMigrationNames } from './migrations.ts';
 
 export type { PrismaClient } from '../generated/prisma/client.ts';
@@ -20,10 +20,19 @@ export interface Database {
 
 export class MigrationStateError extends Error {}
 
-/** Opens the database; an existing PGlite instance (tests load one from a dump) can be passed in. */
-export async function openDatabase(target: DatabaseTarget, options: { pglite?: PGlite; poolSize?: number } = {}): Promise<Database> {
+export interface OpenOptions {
+  /** An existing PGlite instance (tests load one from a dump). */
+  pglite?: PGlite;
+  poolSize?: number;
+  /** Sees every SQL statement the application sends (not the migrations'). */
+  onQuery?: QueryObserver;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
+  const observed = <F extends SqlMigrationAwareDriverAdapterFactory>(factory: F) =>
+    options.onQuery ? observeQueries(factory, options.onQuery) : factory;
   if (target.kind === 'postgres') {
-    const prisma = new PrismaClient({ adapter: postgresAdapter(target.url, options.poolSize) });
+    const prisma = new PrismaClient({ adapter: observed(postgresAdapter(target.url, options.poolSize)) });
     return {
       target,
       prisma,
@@ -37,7 +46,7 @@ export async function openDatabase(target: DatabaseTarget, options: { pglite?: P
     pglite = await PGlite.create(target.dataDir ?? 'memory://');
   }
   const adapter = embeddedAdapter(pglite);
-  const prisma = new PrismaClient({ adapter });
+  const prisma = new PrismaClient({ adapter: observed(adapter) });
   const instance = pglite;
   return {
     target,

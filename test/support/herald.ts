@@ -49,16 +49,20 @@ export class TestHerald {
     readonly yoga: Herald,
     /** Every line the server logged. */
     readonly logText: string[],
+    /** Every SQL statement the server sent, in order. */
+    readonly statements: string[],
   ) {}
 
   static async start(overrides: Partial<Config> = {}): Promise<TestHerald> {
     const provided = inject('database');
+    const statements: string[] = [];
+    const onQuery = (sql: string) => statements.push(sql);
     const db =
       provided.kind === 'postgres'
-        ? await openDatabase({ kind: 'postgres', url: provided.url }, { poolSize: 5 })
+        ? await openDatabase({ kind: 'postgres', url: provided.url }, { poolSize: 5, onQuery })
         : await openDatabase(
             { kind: 'embedded', dataDir: null },
-            { pglite: await PGlite.create({ loadDataDir: new Blob([await readFile(provided.dump)]) }) },
+            { pglite: await PGlite.create({ loadDataDir: new Blob([await readFile(provided.dump)]) }), onQuery },
           );
     const logText: string[] = [];
     const sink = new Writable({
@@ -69,8 +73,15 @@ export class TestHerald {
     });
     const logger = pino({ level: 'info' }, sink);
     const yoga = await createHerald({ config: testConfig(overrides), db, logger });
-    const herald = new TestHerald(db, yoga, logText);
-    return herald;
+    return new TestHerald(db, yoga, logText, statements);
+  }
+
+  /** The SQL statements that running fn sent (fn runs alone: tests in a file run one at a time). */
+  async countStatements(fn: () => Promise<unknown>): Promise<{ count: number; statements: string[] }> {
+    const start = this.statements.length;
+    await fn();
+    const statements = this.statements.slice(start);
+    return { count: statements.length, statements };
   }
 
   get dbKind(): 'embedded' | 'postgres' {
