@@ -15,7 +15,10 @@ describe('no credentials', () => {
 
   test('{ __typename } and introspection need no credentials', async ({ herald }) => {
     expect(dataOf(await herald.execute(Typename)).__typename).toBe('Query');
-    expect(dataOf(await herald.execute<{ __schema: { queryType: { name: string } } }, never>('{ __schema { queryType { name } } }')).__schema.queryType.name).toBe('Query');
+    expect(
+      dataOf(await herald.execute<{ __schema: { queryType: { name: string } } }, never>('{ __schema { queryType { name } } }')).__schema
+        .queryType.name,
+    ).toBe('Query');
   });
 });
 
@@ -38,7 +41,10 @@ describe('API keys', () => {
       if (token !== unknown) expect(count).toBe(0);
     }
     expect(new Set(answers).size).toBe(1);
-    expect(JSON.parse(answers[0])).toEqual({ status: 401, errors: [{ message: 'The API key is invalid.', extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(JSON.parse(answers[0])).toEqual({
+      status: 401,
+      errors: [{ message: 'The API key is invalid.', extensions: { code: 'UNAUTHENTICATED' } }],
+    });
     expect(dataOf(await real.run(Channels)).channels).toEqual([]);
   });
 
@@ -75,11 +81,18 @@ describe('member tokens', () => {
     ['signed with another secret', () => sign({ account: 'acme' }, new TextEncoder().encode('x'.repeat(40)))],
     ['without an account claim', () => sign({})],
     ['with a malformed account claim', () => sign({ account: 'Not A Slug' })],
-    ['unsigned (alg none)', async (): Promise<string> => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"m1","account":"acme"}').toString('base64url')}.`],
+    [
+      'unsigned (alg none)',
+      async (): Promise<string> =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"m1","account":"acme"}').toString('base64url')}.`,
+    ],
     ['garbage', async (): Promise<string> => 'not.a.jwt'],
   ] as const)('a token %s: 401, nothing provisioned', async ([, token], { herald }) => {
     const accounts = await herald.db.prisma.account.count({ where: { slug: 'acme' } });
-    expect(errorOf(await herald.execute(Channels, undefined, { token: await token() }))).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
+    expect(errorOf(await herald.execute(Channels, undefined, { token: await token() }))).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      status: 401,
+    });
     expect(await herald.db.prisma.account.count({ where: { slug: 'acme' } })).toBe(accounts);
   });
 });

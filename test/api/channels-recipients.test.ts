@@ -58,7 +58,9 @@ describe('channels as seen by keys', () => {
 describe('createRecipient', () => {
   test('a member subscribes a recipient to any channels, or none', async ({ account }) => {
     await account.channels('marketing', 'billing');
-    const r1 = dataOf(await account.run(CreateRecipient, { input: { externalId: ' user-1 ', channels: ['marketing', 'billing', 'marketing'] } }));
+    const r1 = dataOf(
+      await account.run(CreateRecipient, { input: { externalId: ' user-1 ', channels: ['marketing', 'billing', 'marketing'] } }),
+    );
     expect(r1.createRecipient).toMatchObject({ externalId: 'user-1', channels: [{ slug: 'billing' }, { slug: 'marketing' }] });
     const r2 = dataOf(await account.run(CreateRecipient, { input: { externalId: 'user-2', channels: [] } }));
     expect(r2.createRecipient.channels).toEqual([]);
@@ -104,7 +106,11 @@ describe('createRecipient', () => {
 
     const before = await account.snapshot();
     const outside = errorOf(await key.run(CreateRecipient, { input: { externalId: 'x', channels: ['marketing', 'billing'] } }));
-    expect(outside).toEqual({ code: 'FORBIDDEN', status: 403, message: 'API key "Signup hook" may not subscribe recipients to channels: billing' });
+    expect(outside).toEqual({
+      code: 'FORBIDDEN',
+      status: 403,
+      message: 'API key "Signup hook" may not subscribe recipients to channels: billing',
+    });
     const none = errorOf(await key.run(CreateRecipient, { input: { externalId: 'y', channels: [] } }));
     expect(none).toMatchObject({ code: 'FORBIDDEN', status: 403 });
     expect(none.message).toContain('at least one of its channels');

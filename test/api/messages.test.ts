@@ -63,6 +63,10 @@ describe('messages', () => {
   test('first: 0 gives the count and no edges', async ({ account }) => {
     const key = await account.key({ kind: 'ALL' });
     dataOf(await key.send(undefined));
-    expect(dataOf(await account.run(Messages, { first: 0 })).messages).toMatchObject({ totalCount: 1, edges: [], pageInfo: { hasNextPage: true } });
+    expect(dataOf(await account.run(Messages, { first: 0 })).messages).toMatchObject({
+      totalCount: 1,
+      edges: [],
+      pageInfo: { hasNextPage: true },
+    });
   });
 });
