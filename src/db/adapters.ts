@@ -120,7 +120,10 @@ function observeQueryable<T extends { queryRaw(q: { sql: string }): Promise<unkn
   return queryable;
 }
 
-export function observeQueries(factory: SqlMigrationAwareDriverAdapterFactory, observe: QueryObserver): SqlMigrationAwareDriverAdapterFactory {
+export function observeQueries(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+  observe: QueryObserver,
+): SqlMigrationAwareDriverAdapterFactory {
   const wrap = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
     const startTransaction = adapter.startTransaction.bind(adapter);
     adapter.startTransaction = async (isolationLevel) => observeQueryable(await startTransaction(isolationLevel), observe);
