@@ -1,0 +1,46 @@
+// The SQL statements a request sends must not grow with the data: no N+1.
+import { ApiKeys, Messages, Send } from '../support/documents.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+import { dataOf } from '../support/herald.ts';
+
+describe('statements per request do not grow with the data', () => {
+  test('apiKeys with scope channels: the same count for 3 keys and for 40', async ({ account, herald }) => {
+    const slugs = Array.from({ length: 6 }, (_, i) => `c${i}`);
+    await account.channels(...slugs);
+    const listCost = async () => (await herald.countStatements(async () => dataOf(await account.run(ApiKeys)))).count;
+    for (let i = 0; i < 3; i += 1) await account.key({ kind: 'CHANNELS', channels: slugs.slice(0, 1 + (i % 6)) });
+    const few = await listCost();
+    for (let i = 3; i < 40; i += 1) await account.key({ kind: 'CHANNELS', channels: slugs.slice(0, 1 + (i % 6)) });
+    const many = await listCost();
+    expect(dataOf(await account.run(ApiKeys)).apiKeys).toHaveLength(40);
+    expect(many).toBe(few);
+    expect(many).toBeLessThanOrEqual(4);
+  });
+
+  test('send: the same count for 2 recipients and for 60, for 1 target channel and for 5', async ({ account, herald }) => {
+    const slugs = ['a', 'b', 'c', 'd', 'e'];
+    await account.channels(...slugs);
+    await account.recipients('first', 2, ['a']);
+    const key = await account.key({ kind: 'ALL' });
+    dataOf(await key.send(['a'])); // the key's first use also writes lastUsedAt
+    const sendCost = async (target: string[]) =>
+      herald.countStatements(async () =>
+        dataOf(await key.run(Send, { input: { target: { channels: target }, message: { title: 't', body: 'b' } } })),
+      );
+    const small = await sendCost(['a']);
+    await account.recipients('more', 58, slugs);
+    const large = await sendCost(slugs);
+    expect(large.count).toBe(small.count);
+    expect(large.count).toBeLessThanOrEqual(6);
+  });
+
+  test('messages with their channels: the same count for 2 messages and for 30', async ({ account, herald }) => {
+    await account.channels('a', 'b');
+    const key = await account.key({ kind: 'ALL' });
+    const listCost = async () => (await herald.countStatements(async () => dataOf(await account.run(Messages, { first: 100 })))).count;
+    for (let i = 0; i < 2; i += 1) dataOf(await key.send(['a', 'b']));
+    const few = await listCost();
+    for (let i = 0; i < 28; i += 1) dataOf(await key.send(i % 2 ? ['a'] : ['b']));
+    expect(await listCost()).toBe(few);
+  });
+});
