@@ -16,6 +16,8 @@ export interface Config {
   graphiql: boolean;
   introspection: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** How long SIGTERM/SIGINT waits for in-flight requests before giving up. */
+  shutdownTimeoutMs: number;
 }
 
 export const DEFAULT_DATA_DIR = 'data/herald';
@@ -64,6 +66,13 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
+function parseDuration(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 3_600_000) throw new ConfigError(variable, 'must be a number of milliseconds up to 3600000');
+  return Number(raw);
+}
+
 function parseJwt(env: NodeJS.ProcessEnv, production: boolean): JwtConfig {
   const jwks = env.AUTH_JWKS_URL?.trim();
   if (jwks) {
@@ -100,5 +109,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: parseBoolean(env, 'GRAPHIQL', !production),
     introspection: parseBoolean(env, 'INTROSPECTION', !production),
     logLevel,
+    shutdownTimeoutMs: parseDuration(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
   };
 }

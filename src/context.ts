@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Authenticate, Caller } from './auth/index.ts';
 import type { PrismaClient } from './db/index.ts';
+import type { Metrics } from './plugins/metrics.ts';
 
 export interface ChannelRef {
   id: string;
@@ -25,11 +26,12 @@ export interface Context {
   db: PrismaClient;
   caller: Caller;
   loaders: ReturnType<typeof createLoaders>;
+  metrics: Pick<Metrics, 'sendRecipients'>;
 }
 
-export function createContextFactory(db: PrismaClient, authenticate: Authenticate) {
+export function createContextFactory(db: PrismaClient, authenticate: Authenticate, metrics: Metrics) {
   return async ({ request }: { request: Request }): Promise<Context> => {
     const caller = await authenticate(request);
-    return { db, caller, loaders: createLoaders(db, caller) };
+    return { db, caller, loaders: createLoaders(db, caller), metrics };
   };
 }

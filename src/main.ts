@@ -1,48 +1,66 @@
 import { createServer } from 'node:http';
-import { ConfigError, loadConfig } from './config.ts';
-import { migrate, openDatabase } from './db/index.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { MigrationStateError, migrate, openDatabase } from './db/index.ts';
 import { createLogger } from './logger.ts';
+import type { Lifecycle } from './plugins/readiness.ts';
 import { createHerald } from './yoga.ts';
 
+function fail(message: string): never {
+  console.error(`Herald cannot start: ${message}`);
+  process.exit(1);
+}
+
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`Herald cannot start: ${error.message}`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config.database);
-  const applied = await migrate(db);
-  if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
+  try {
+    const applied = await migrate(db);
+    if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
+  } catch (error) {
+    await db.close().catch(() => {});
+    if (error instanceof MigrationStateError) fail(error.message);
+    throw error;
+  }
 
-  const herald = await createHerald({ config, db, logger });
+  const lifecycle: Lifecycle = { draining: false };
+  const herald = await createHerald({ config, db, logger, lifecycle });
   const server = createServer(herald);
+  server.on('error', (error) => fail(error.message));
   server.listen(config.port, config.host, () => {
     const where = config.database.kind === 'postgres' ? 'PostgreSQL' : `embedded database ${config.database.dataDir ?? '(in memory)'}`;
-    logger.info(`Herald on http://localhost:${config.port}/graphql (${where})`);
+    logger.info({ port: config.port }, `Herald on http://localhost:${config.port}/graphql (${where})`);
   });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
+  // Stop accepting, let in-flight requests finish (a send is one statement: it
+  // completes or never happened), close the database, exit 0. Past the timeout,
+  // exit 1: something did not finish.
+  const shutdown = (signal: string) => {
+    if (lifecycle.draining) return;
+    lifecycle.draining = true;
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown timed out with requests in flight');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     server.close(async () => {
+      clearInterval(idle);
       await db.close();
+      clearTimeout(deadline);
+      logger.info('stopped');
       process.exit(0);
     });
     server.closeIdleConnections();
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((error) => {
-  console.error(`Herald cannot start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main().catch((error) => fail(error instanceof Error ? error.message : String(error)));

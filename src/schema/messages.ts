@@ -170,13 +170,13 @@ builder.mutationField('send', (t) =>
         target.kind === 'ALL'
           ? Prisma.sql`SELECT id FROM "Recipient" WHERE "accountId" = ${accountId}::uuid`
           : Prisma.sql`SELECT DISTINCT "B" AS id FROM "_RecipientChannels" WHERE "A" = ANY(${channelIds}::uuid[])`;
-      const [row] = await ctx.db.$queryRaw<{ id: string }[]>`
+      const [row] = await ctx.db.$queryRaw<{ id: string; recipients: number }[]>`
         WITH targets AS MATERIALIZED (${recipients}),
         message AS (
           INSERT INTO "Message" ("accountId", "apiKeyId", title, body, data, "allRecipients", "recipientCount")
           SELECT ${accountId}::uuid, ${key.id}::uuid, ${title}, ${body}, ${data === null ? null : JSON.stringify(data)}::jsonb,
                  ${target.kind === 'ALL'}, (SELECT count(*)::int FROM targets)
-          RETURNING id
+          RETURNING id, "recipientCount"
         ),
         channels AS (
           INSERT INTO "_MessageChannels" ("A", "B") SELECT channel, message.id FROM message, unnest(${channelIds}::uuid[]) AS channel
@@ -184,7 +184,8 @@ builder.mutationField('send', (t) =>
         deliveries AS (
           INSERT INTO "Delivery" ("messageId", "recipientId") SELECT message.id, targets.id FROM message, targets
         )
-        SELECT id::text FROM message`;
+        SELECT id::text, "recipientCount" AS recipients FROM message`;
+      ctx.metrics.sendRecipients.inc(row.recipients);
       return { messageId: row.id };
     },
   }),

@@ -24,6 +24,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     graphiql: true,
     introspection: true,
     logLevel: 'info',
+    shutdownTimeoutMs: 10_000,
     ...overrides,
   };
 }

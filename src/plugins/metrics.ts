@@ -1,0 +1,39 @@
+import { createCounter, usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+
+/** Prometheus metrics at /metrics, from the Yoga/Envelop plugin, plus Herald's own delivery counter. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const sendRecipients = new Counter({
+    name: 'herald_send_recipients_total',
+    help: 'Recipients reached by send (one per delivery written)',
+    registers: [registry],
+  });
+  const plugin = usePrometheus({
+    registry,
+    endpoint: '/metrics',
+    metrics: {
+      graphql_envelop_request: true,
+      graphql_envelop_request_duration: true,
+      graphql_yoga_http_duration: true,
+      graphql_envelop_error_result: createCounter({
+        registry,
+        counter: {
+          name: 'graphql_envelop_error_result',
+          help: 'GraphQL errors by phase, operation and extensions.code',
+          labelNames: ['phase', 'operationName', 'operationType', 'code'],
+        },
+        fillLabelsFn: (params) => ({
+          phase: params.errorPhase ?? 'unknown',
+          operationName: params.operationName ?? 'Anonymous',
+          operationType: params.operationType ?? 'unknown',
+          code: String(params.error?.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+        }),
+      }),
+    },
+  });
+  return { registry, plugin, sendRecipients };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
