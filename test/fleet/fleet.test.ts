@@ -1,0 +1,196 @@
+// Two real Herald processes on one PostgreSQL database, as behind a load balancer.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { print } from 'graphql';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { signMemberToken } from '../../src/auth/jwt.ts';
+import { localMigrationNames } from '../../src/db/migrations.ts';
+import { CreateApiKey, CreateChannel, CreateRecipient, Send, UpdateApiKey } from '../support/documents.ts';
+
+const BASE_URL = process.env.FLEET_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SECRET = 'fleet-test-secret-long-enough-for-hs256';
+const dbName = `herald_fleet_${process.pid}_${Date.now().toString(36)}`;
+const dbUrl = Object.assign(new URL(BASE_URL), { pathname: `/${dbName}` }).toString();
+const admin = new pg.Client({ connectionString: BASE_URL });
+const sql = new pg.Client({ connectionString: dbUrl });
+
+interface Instance {
+  port: number;
+  process: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+const instances: Instance[] = [];
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+async function start(env: Record<string, string> = {}): Promise<Instance> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: dbUrl,
+      AUTH_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: '15000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout?.on('data', (d) => output.push(d.toString()));
+  child.stderr?.on('data', (d) => output.push(d.toString()));
+  const instance = { port, process: child, output, exited: once(child, 'exit').then(([code]) => code as number | null) };
+  instances.push(instance);
+  return instance;
+}
+
+async function ready(instance: Instance, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (instance.process.exitCode !== null) throw new Error(`instance exited: ${instance.output.join('')}`);
+    const response = await fetch(`http://127.0.0.1:${instance.port}/ready`).catch(() => null);
+    if (response?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`instance not ready: ${instance.output.join('')}`);
+}
+
+async function gql(instance: Instance, token: string, document: Parameters<typeof print>[0], variables: unknown) {
+  const response = await fetch(`http://127.0.0.1:${instance.port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: a raw client; each test checks the shape it needs.
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+const sendInput = (channels?: string[]) => ({
+  input: { message: { title: 'fleet', body: 'b' }, ...(channels ? { target: { channels } } : {}) },
+});
+
+let a: Instance;
+let b: Instance;
+let member: string;
+let key: { id: string; secret: string };
+
+beforeAll(async () => {
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  await sql.connect();
+  // Started at the same moment on an empty database.
+  [a, b] = await Promise.all([start(), start()]);
+  await Promise.all([ready(a), ready(b)]);
+  member = await signMemberToken(new TextEncoder().encode(SECRET), { subject: 'ops', accountSlug: 'fleet' });
+  for (const slug of ['east', 'west']) expect((await gql(a, member, CreateChannel, { input: { slug, name: slug } })).status).toBe(200);
+  for (let i = 0; i < 4; i += 1) await gql(b, member, CreateRecipient, { input: { externalId: `east-${i}`, channels: ['east'] } });
+  for (let i = 0; i < 3; i += 1) await gql(a, member, CreateRecipient, { input: { externalId: `west-${i}`, channels: ['west'] } });
+  const created = await gql(a, member, CreateApiKey, { input: { name: 'Fleet key', scope: { kind: 'CHANNELS', channels: ['east'] } } });
+  key = { id: created.body.data.createApiKey.apiKey.id, secret: created.body.data.createApiKey.secret };
+}, 120_000);
+
+afterAll(async () => {
+  for (const instance of instances) if (instance.process.exitCode === null) instance.process.kill('SIGKILL');
+  await sql.end();
+  await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await admin.end();
+});
+
+describe('a fleet of two instances on one PostgreSQL', () => {
+  test('both came up on an empty database; each migration was applied exactly once', async () => {
+    const { rows } = await sql.query('SELECT migration_name, count(*)::int AS n FROM _prisma_migrations GROUP BY 1 ORDER BY 1');
+    expect(rows).toEqual((await localMigrationNames()).map((name) => ({ migration_name: name, n: 1 })));
+  });
+
+  test('a scope edit through A is enforced through B on the very next request, every time', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const [allowed, refused] = round % 2 === 0 ? ['west', 'east'] : ['east', 'west'];
+      const edit = await gql(a, member, UpdateApiKey, { input: { id: key.id, scope: { kind: 'CHANNELS', channels: [allowed] } } });
+      expect(edit.status).toBe(200);
+      const denied = await gql(b, key.secret, Send, sendInput([refused]));
+      expect(denied.status).toBe(403);
+      expect(denied.body.errors[0].extensions.code).toBe('FORBIDDEN');
+      const sent = await gql(b, key.secret, Send, sendInput());
+      expect(sent.body.data.send.message.channels).toEqual([{ slug: allowed }]);
+    }
+    await gql(a, member, UpdateApiKey, { input: { id: key.id, scope: { kind: 'CHANNELS', channels: ['east'] } } });
+  });
+
+  test('500 concurrent sends over both instances: exact message and delivery counts', async () => {
+    const before = (await sql.query('SELECT (SELECT count(*) FROM "Message")::int AS m, (SELECT count(*) FROM "Delivery")::int AS d'))
+      .rows[0];
+    const results = await Promise.all(Array.from({ length: 500 }, (_, i) => gql(i % 2 ? a : b, key.secret, Send, sendInput(['east']))));
+    expect(results.filter((r) => r.status !== 200 || r.body.errors)).toEqual([]);
+    const after = (await sql.query('SELECT (SELECT count(*) FROM "Message")::int AS m, (SELECT count(*) FROM "Delivery")::int AS d'))
+      .rows[0];
+    expect(after.m - before.m).toBe(500);
+    expect(after.d - before.d).toBe(500 * 4);
+  }, 120_000);
+
+  test('SIGTERM during a send storm: exits 0, loses no acknowledged message, leaves no partial one', async () => {
+    const acknowledged: string[] = [];
+    let failures = 0;
+    let stop = false;
+    const worker = async () => {
+      while (!stop) {
+        try {
+          const r = await gql(b, key.secret, Send, sendInput(['east']));
+          if (r.status === 200) acknowledged.push(r.body.data.send.message.id);
+          else failures += 1;
+        } catch {
+          failures += 1; // refused once the instance stopped accepting
+          if (b.process.exitCode !== null) return;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+    };
+    const storm = Promise.all(Array.from({ length: 20 }, worker));
+    while (acknowledged.length < 100) await new Promise((r) => setTimeout(r, 10));
+    b.process.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+    stop = true;
+    await storm;
+    expect(failures).toBeGreaterThan(0);
+    const { rows } = await sql.query('SELECT id::text FROM "Message" WHERE id = ANY($1::uuid[])', [acknowledged]);
+    expect(rows.length).toBe(acknowledged.length);
+    const partial = await sql.query(
+      'SELECT m.id FROM "Message" m LEFT JOIN "Delivery" d ON d."messageId" = m.id GROUP BY m.id, m."recipientCount" HAVING count(d.*) <> m."recipientCount"',
+    );
+    expect(partial.rows).toEqual([]);
+    // A is unaffected.
+    expect((await gql(a, key.secret, Send, sendInput())).status).toBe(200);
+  }, 120_000);
+
+  test('an instance refuses to start on a database that is ahead of its code', async () => {
+    await sql.query(
+      `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+       VALUES (gen_random_uuid()::text, 'x', '29991231000000_from_the_future', now(), now(), 1)`,
+    );
+    try {
+      const late = await start();
+      expect(await late.exited).toBe(1);
+      expect(late.output.join('')).toMatch(/ahead of the code/);
+    } finally {
+      await sql.query(`DELETE FROM _prisma_migrations WHERE migration_name = '29991231000000_from_the_future'`);
+    }
+  }, 60_000);
+
+  test('the logs of both instances carry request ids and no secret or token', () => {
+    const logs = instances.flatMap((i) => i.output).join('');
+    expect(logs).toMatch(/"requestId":"[0-9a-f-]{36}"/);
+    expect(logs).not.toContain(key.secret);
+    expect(logs).not.toContain(member);
+    expect(logs).not.toContain(member.split('.')[2]);
+  });
+});
