@@ -1,0 +1,136 @@
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
+import { resolve } from 'node:path';
+import type { FanoutResult } from './fanout.ts';
+import type { LoadResult, LoadSettings } from './load.ts';
+
+export type DatabaseKind = 'embedded' | 'postgres';
+
+export interface Row {
+  name: string;
+  database: DatabaseKind | null;
+  load: LoadResult;
+}
+
+export interface Fanout {
+  database: DatabaseKind;
+  result: FanoutResult;
+}
+
+export interface Results {
+  settings: LoadSettings;
+  rows: Row[];
+  fanouts: Fanout[];
+  failures: string[];
+}
+
+export const RESULTS_PATH = resolve(import.meta.dirname, 'results/latest.json');
+const ROW_ORDER = ['bare', 'yoga-hello', 'herald-typename', 'herald-typename-key', 'send-embedded', 'send-postgres', 'apikeys-100'];
+
+const round = (value: number | null | undefined, digits: number) =>
+  value == null || !Number.isFinite(value) ? null : Number(value.toFixed(digits));
+
+function table(header: string[], lines: (string | number | null)[][]): string {
+  const cells = [header, ...lines.map((line) => line.map((cell) => (cell === null ? '-' : String(cell))))];
+  const widths = header.map((_, i) => Math.max(...cells.map((line) => line[i].length)));
+  // The first column is a name: left-aligned; the rest are numbers.
+  const render = (line: string[]) => line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  return [render(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(render)].join('\n');
+}
+
+export function summarize({ settings, rows, fanouts, failures }: Results) {
+  const rps = (name: string) => rows.find((r) => r.name === name)?.load.rps ?? null;
+  const yoga = rps('yoga-hello');
+  const versus = (value: number | null) => (value === null || !yoga ? null : value / yoga);
+  const typename = rps('herald-typename');
+  const typenameKey = rps('herald-typename-key');
+  const fanout = (database: DatabaseKind) => fanouts.find((f) => f.database === database)?.result;
+  const rss = fanouts.map((f) => f.result.peakRssMb);
+  const ordered = [...rows].sort((a, b) => ROW_ORDER.indexOf(a.name) - ROW_ORDER.indexOf(b.name));
+  return {
+    generated_at: new Date().toISOString(),
+    node_version: process.version,
+    cpu_cores: availableParallelism(),
+    cpu_model: cpus()[0]?.model ?? null,
+    settings: { connections: settings.connections, seconds: settings.seconds, warmup_seconds: settings.warmupSeconds },
+    bare_rps: round(rps('bare'), 1),
+    yoga_hello_rps: round(yoga, 1),
+    herald_typename_rps: round(typename, 1),
+    herald_typename_key_rps: round(typenameKey, 1),
+    send_embedded_rps: round(rps('send-embedded'), 1),
+    send_postgres_rps: round(rps('send-postgres'), 1),
+    apikeys_100_rps: round(rps('apikeys-100'), 1),
+    send_embedded_vs_yoga_hello: round(versus(rps('send-embedded')), 3),
+    send_postgres_vs_yoga_hello: round(versus(rps('send-postgres')), 3),
+    key_verification_overhead: round(typename && typenameKey !== null ? 1 - typenameKey / typename : null, 3),
+    fanout_100k_ms_embedded: round(fanout('embedded')?.ms, 1),
+    fanout_100k_ms_postgres: round(fanout('postgres')?.ms, 1),
+    /** VmHWM of the server after the fanout, the larger of the two; start-up counts too. */
+    fanout_100k_rss_mb: round(rss.length ? Math.max(...rss) : null, 1),
+    fanout_100k_rss_mb_embedded: round(fanout('embedded')?.peakRssMb, 1),
+    fanout_100k_rss_mb_postgres: round(fanout('postgres')?.peakRssMb, 1),
+    /** The peak over the fanout request alone. */
+    fanout_100k_request_peak_rss_mb_embedded: round(fanout('embedded')?.fanoutPeakRssMb, 1),
+    fanout_100k_request_peak_rss_mb_postgres: round(fanout('postgres')?.fanoutPeakRssMb, 1),
+    rows: ordered.map(({ name, database, load }) => ({
+      name,
+      database,
+      rps: round(load.rps, 1),
+      p50_ms: load.p50Ms,
+      p99_ms: load.p99Ms,
+      errors: load.errors,
+      requests: load.requests,
+      server_cpu_ms_per_request: round(load.serverCpuMsPerRequest, 3),
+      vs_yoga_hello: round(versus(load.rps), 3),
+    })),
+    fanouts: fanouts.map(({ database, result }) => ({
+      database,
+      ms: round(result.ms, 1),
+      peak_rss_mb: round(result.peakRssMb, 1),
+      request_peak_rss_mb: round(result.fanoutPeakRssMb, 1),
+      rss_before_mb: round(result.rssBeforeMb, 1),
+    })),
+    failures,
+  };
+}
+
+export type Summary = ReturnType<typeof summarize>;
+
+export function render(summary: Summary): string {
+  const load = table(
+    ['row', 'database', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs yoga-hello', 'server CPU ms/req'],
+    summary.rows.map((r) => [
+      r.name,
+      r.database,
+      r.rps?.toFixed(0) ?? null,
+      r.p50_ms,
+      r.p99_ms,
+      r.errors,
+      r.vs_yoga_hello?.toFixed(3) ?? null,
+      r.server_cpu_ms_per_request?.toFixed(2) ?? null,
+    ]),
+  );
+  const fanout = table(
+    ['fanout-100k', 'wall ms', 'peak RSS MB', 'RSS before MB', 'peak RSS in request MB'],
+    summary.fanouts.map((f) => [
+      f.database,
+      ...[f.ms, f.peak_rss_mb, f.rss_before_mb, f.request_peak_rss_mb].map((n) => n?.toFixed(0) ?? null),
+    ]),
+  );
+  const { connections, seconds, warmup_seconds } = summary.settings;
+  const lines = [
+    `Herald bench: ${summary.cpu_cores} cores, Node ${summary.node_version}; ${connections} connections, ${warmup_seconds} s warm-up + ${seconds} s per row`,
+    '',
+    load,
+    '',
+    fanout,
+    '',
+    `key verification overhead: ${summary.key_verification_overhead ?? '-'}`,
+  ];
+  if (summary.failures.length) lines.push('', 'FAILED:', ...summary.failures.map((f) => `  ${f}`));
+  return lines.join('\n');
+}
+
+export async function writeSummary(summary: Summary): Promise<void> {
+  await writeFile(RESULTS_PATH, `${JSON.stringify(summary, null, 2)}\n`);
+}

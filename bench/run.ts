@@ -1,0 +1,143 @@
+// npm run bench: throughput of each row, one after the other, then the 100k fanouts.
+// BENCH_CONNECTIONS, BENCH_SECONDS and BENCH_WARMUP_SECONDS override the defaults;
+// BENCH_DATABASE_URL is the PostgreSQL server the run creates its database on.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { measureFanout } from './fanout.ts';
+import { type LoadSettings, measureLoad, type Workload } from './load.ts';
+import { createTempDatabase } from './postgres.ts';
+import { type DatabaseKind, type Fanout, type Row, render, summarize, writeSummary } from './report.ts';
+import { seedDatabase } from './seed.ts';
+import { killAll, type Server, startHerald, startServer, withServer } from './servers.ts';
+import { createBenchKeys, createKeyListing } from './setup.ts';
+import { apiKeys, hello, send, typename } from './workloads.ts';
+
+function positiveInteger(variable: string, fallback: number): number {
+  const value = Number(process.env[variable] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${variable} must be a whole number above 0`);
+  return value;
+}
+
+// Small enough that the whole run stays near 3 minutes on 2 cores, long enough for stable ratios.
+const settings: LoadSettings = {
+  connections: positiveInteger('BENCH_CONNECTIONS', 10),
+  warmupSeconds: positiveInteger('BENCH_WARMUP_SECONDS', 3),
+  seconds: positiveInteger('BENCH_SECONDS', 10),
+};
+const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const rows: Row[] = [];
+const fanouts: Fanout[] = [];
+const failures: string[] = [];
+const cleanups = new Set<() => Promise<void>>();
+let interrupted = false;
+
+async function step(label: string, run: () => Promise<void>): Promise<void> {
+  if (interrupted) return;
+  console.error(`- ${label}`);
+  try {
+    await run();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    failures.push(`${label}: ${message}`);
+    console.error(`  FAILED ${label}: ${message}`);
+  }
+}
+
+async function measure(name: string, database: DatabaseKind | null, server: Server, workload: Workload): Promise<void> {
+  const load = await measureLoad(workload, settings, server.cpuSeconds);
+  rows.push({ name, database, load });
+  console.error(
+    `  ${load.rps.toFixed(0)} req/s, p99 ${load.p99Ms} ms, ${load.errors} errors, ${load.serverCpuMsPerRequest?.toFixed(2)} ms server CPU/req`,
+  );
+}
+
+const row = (name: string, database: DatabaseKind | null, server: Server, workload: Workload) =>
+  step(name, () => measure(name, database, server, workload));
+
+async function withCleanup(cleanup: () => Promise<void>, run: () => Promise<void>): Promise<void> {
+  cleanups.add(cleanup);
+  try {
+    await run();
+  } finally {
+    cleanups.delete(cleanup);
+    await cleanup();
+  }
+}
+
+/** A fresh server for each fanout: its VmHWM then covers start-up and the fanout, not earlier load. */
+const fanout = (database: DatabaseKind, url: string, key: () => string) =>
+  step(`fanout-100k ${database}`, () =>
+    withServer(startHerald(`herald-${database}-fanout`, url), async (server) => {
+      const result = await measureFanout(server, key());
+      fanouts.push({ database, result });
+      console.error(
+        `  ${result.ms.toFixed(0)} ms, peak RSS ${result.peakRssMb.toFixed(0)} MB (${result.fanoutPeakRssMb.toFixed(0)} MB in the request)`,
+      );
+    }),
+  );
+
+async function postgresRows(): Promise<void> {
+  const database = await createTempDatabase(adminUrl);
+  await withCleanup(database.drop, async () => {
+    await seedDatabase(database.url);
+    let fanoutKey = '';
+    await withServer(startHerald('herald-postgres', database.url), async (server) => {
+      const keys = await createBenchKeys(server.url);
+      fanoutKey = keys.fanout;
+      const listingToken = await createKeyListing(server.url);
+      await row('herald-typename', 'postgres', server, typename(server.url));
+      await row('herald-typename-key', 'postgres', server, typename(server.url, keys.send));
+      await row('send-postgres', 'postgres', server, send(server.url, keys.send));
+      await row('apikeys-100', 'postgres', server, apiKeys(server.url, listingToken));
+    });
+    await fanout('postgres', database.url, () => fanoutKey);
+  });
+}
+
+async function embeddedRows(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'herald-bench-'));
+  await withCleanup(
+    () => rm(dir, { recursive: true, force: true }),
+    async () => {
+      const url = `file:${dir}`;
+      await seedDatabase(url);
+      let fanoutKey = '';
+      await withServer(startHerald('herald-embedded', url), async (server) => {
+        const keys = await createBenchKeys(server.url);
+        fanoutKey = keys.fanout;
+        await row('send-embedded', 'embedded', server, send(server.url, keys.send));
+      });
+      await fanout('embedded', url, () => fanoutKey);
+    },
+  );
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    interrupted = true;
+    console.error(`${signal}: stopping the servers and removing the databases`);
+    killAll();
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    process.exit(130);
+  });
+}
+
+await step('bare', () =>
+  withServer(startServer('bare', 'bench/targets/bare.ts'), (server) => measure('bare', null, server, hello(server.url))),
+);
+await step('yoga-hello', () =>
+  withServer(startServer('yoga-hello', 'bench/targets/yoga-hello.ts', { NODE_ENV: 'production' }), (server) =>
+    measure('yoga-hello', null, server, hello(server.url)),
+  ),
+);
+await step('postgres', postgresRows);
+await step('embedded', embeddedRows);
+
+const summary = summarize({ settings, rows, fanouts, failures });
+await writeSummary(summary);
+console.log(render(summary));
+const clean = failures.length === 0 && rows.every((r) => r.load.errors === 0);
+if (!clean) console.error('\nThe run had failures or errors: its numbers are not to be trusted.');
+process.exitCode = clean ? 0 : 1;
