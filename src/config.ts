@@ -18,6 +18,12 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** How long SIGTERM/SIGINT waits for in-flight requests before giving up. */
   shutdownTimeoutMs: number;
+  /** GraphQL Armor limits: every real client stays well inside them. */
+  limits: { depth: number; aliases: number; directives: number; tokens: number; cost: number; fieldSuggestions: boolean };
+  /** Failed authentications allowed per source address and per key prefix in one window. */
+  authFailures: { limit: number; windowSeconds: number };
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
 }
 
 export const DEFAULT_DATA_DIR = 'data/herald';
@@ -66,6 +72,14 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
+function parseCount(env: NodeJS.ProcessEnv, variable: string, fallback: number, max = 1_000_000): number {
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max)
+    throw new ConfigError(variable, `must be a whole number from 1 to ${max}`);
+  return Number(raw);
+}
+
 function parseDuration(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
   const raw = env[variable]?.trim();
   if (raw === undefined || raw === '') return fallback;
@@ -110,5 +124,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: parseBoolean(env, 'INTROSPECTION', !production),
     logLevel,
     shutdownTimeoutMs: parseDuration(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
+    limits: {
+      depth: parseCount(env, 'GRAPHQL_MAX_DEPTH', 10),
+      aliases: parseCount(env, 'GRAPHQL_MAX_ALIASES', 20),
+      directives: parseCount(env, 'GRAPHQL_MAX_DIRECTIVES', 20),
+      tokens: parseCount(env, 'GRAPHQL_MAX_TOKENS', 2000),
+      cost: parseCount(env, 'GRAPHQL_MAX_COST', 1000),
+      fieldSuggestions: parseBoolean(env, 'FIELD_SUGGESTIONS', !production),
+    },
+    authFailures: {
+      limit: parseCount(env, 'AUTH_FAILURE_LIMIT', 20),
+      windowSeconds: parseCount(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 86_400),
+    },
+    trustProxy: parseBoolean(env, 'TRUST_PROXY', false),
   };
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import DataLoader from 'dataloader';
 import type { Authenticate, Caller } from './auth/index.ts';
 import type { PrismaClient } from './db/index.ts';
@@ -29,9 +30,15 @@ export interface Context {
   metrics: Pick<Metrics, 'sendRecipients'>;
 }
 
-export function createContextFactory(db: PrismaClient, authenticate: Authenticate, metrics: Metrics) {
-  return async ({ request }: { request: Request }): Promise<Context> => {
-    const caller = await authenticate(request);
+/** The client's address: the socket's, or X-Forwarded-For's first hop behind a trusted proxy. */
+function sourceAddress(request: Request, req: IncomingMessage | undefined, trustProxy: boolean): string {
+  const forwarded = trustProxy ? request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  return forwarded || req?.socket?.remoteAddress || 'unknown';
+}
+
+export function createContextFactory(db: PrismaClient, authenticate: Authenticate, metrics: Metrics, trustProxy: boolean) {
+  return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
+    const caller = await authenticate(request, sourceAddress(request, req, trustProxy));
     return { db, caller, loaders: createLoaders(db, caller), metrics };
   };
 }

@@ -41,3 +41,12 @@ export class NotFoundError extends HeraldError {
     super(`${what} ${JSON.stringify(id)} was not found.`, 'NOT_FOUND', undefined);
   }
 }
+
+/** Too many failed authentications from this source or for this key prefix. */
+export class RateLimitedError extends HeraldError {
+  constructor(retryAfterSeconds: number) {
+    super(`Too many failed authentications: try again in ${retryAfterSeconds} s.`, 'RATE_LIMITED', 429, {
+      'Retry-After': String(retryAfterSeconds),
+    });
+  }
+}

@@ -2,12 +2,14 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { createYoga } from 'graphql-yoga';
 import { createAuthenticator } from './auth/index.ts';
 import { createMemberTokenVerifier } from './auth/jwt.ts';
+import { databaseFailureStore, memoryFailureStore } from './auth/rate-limit.ts';
 import type { Config } from './config.ts';
 import { type Context, createContextFactory } from './context.ts';
 import type { Database } from './db/index.ts';
 import { WALKTHROUGH } from './graphiql.ts';
 import { createLogger, type Logger, yogaLogger } from './logger.ts';
 import { MAX_BODY_BYTES, useBodyLimit } from './plugins/body-limit.ts';
+import { useLimits } from './plugins/limits.ts';
 import { createMetrics } from './plugins/metrics.ts';
 import { type Lifecycle, useReadiness } from './plugins/readiness.ts';
 import { useRequestLog } from './plugins/request-log.ts';
@@ -25,18 +27,24 @@ export interface HeraldOptions {
  * so tests call yoga.fetch. /graphql, /health (liveness), /ready, /metrics.
  */
 export async function createHerald({ config, db, logger = createLogger(config.logLevel), lifecycle = { draining: false } }: HeraldOptions) {
-  const authenticate = createAuthenticator(db.prisma, await createMemberTokenVerifier(config));
+  // PostgreSQL may serve a fleet: failures are counted there. PGlite has one process.
+  const failures =
+    db.target.kind === 'postgres' ? databaseFailureStore(db.prisma, config.authFailures) : memoryFailureStore(config.authFailures);
+  const authenticate = createAuthenticator(db.prisma, await createMemberTokenVerifier(config), failures);
   const metrics = createMetrics();
   return createYoga<object, Context>({
     schema,
-    context: createContextFactory(db.prisma, authenticate, metrics),
+    context: createContextFactory(db.prisma, authenticate, metrics, config.trustProxy),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     graphiql: config.graphiql ? { title: 'Herald', defaultQuery: WALKTHROUGH } : false,
     landingPage: false,
+    // One operation per request: batching would multiply every limit above.
+    batching: false,
     logging: yogaLogger(logger),
     plugins: [
       useBodyLimit(MAX_BODY_BYTES),
+      ...useLimits(config.limits),
       useRequestLog(logger),
       useReadiness(db, lifecycle),
       metrics.plugin,

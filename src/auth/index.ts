@@ -1,8 +1,9 @@
 import type { PrismaClient } from '../db/index.ts';
-import { UnauthenticatedError } from '../errors.ts';
+import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import type { KeyScope } from '../scoping/rules.ts';
 import { hashSecret, isWellFormedSecret, looksLikeApiKey, sameHash } from './api-keys.ts';
 import type { VerifyMemberToken } from './jwt.ts';
+import type { FailureStore } from './rate-limit.ts';
 
 export interface ApiKeyCaller {
   kind: 'key';
@@ -21,13 +22,17 @@ export type Caller = { kind: 'anonymous' } | MemberCaller | ApiKeyCaller;
 /** lastUsedAt is accurate to a minute: a key writes it at most once a minute. */
 const LAST_USED_PRECISION_MS = 60_000;
 
-export type Authenticate = (request: Request) => Promise<Caller>;
+/** `source`: the client's address, for rate limiting failed attempts. */
+export type Authenticate = (request: Request, source: string) => Promise<Caller>;
 
-export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyMemberToken): Authenticate {
+// Same answer for malformed, unknown and wrong keys: nothing to learn from it.
+const invalidKey = () => new UnauthenticatedError('The API key is invalid.');
+/** A key's bucket: its display prefix, so guesses at one key share a limit. */
+const KEY_BUCKET_LENGTH = 11;
+
+export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyMemberToken, failures: FailureStore): Authenticate {
   async function apiKeyCaller(secret: string): Promise<ApiKeyCaller> {
-    // Same answer for malformed, unknown and wrong keys: nothing to learn from it.
-    const refused = new UnauthenticatedError('The API key is invalid.');
-    if (!isWellFormedSecret(secret)) throw refused;
+    if (!isWellFormedSecret(secret)) throw invalidKey();
     const hash = hashSecret(secret);
     const key = await db.apiKey.findUnique({
       where: { secretHash: hash },
@@ -41,7 +46,7 @@ export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyM
         channels: { select: { slug: true } },
       },
     });
-    if (!key || !sameHash(key.secretHash, hash)) throw refused;
+    if (!key || !sameHash(key.secretHash, hash)) throw invalidKey();
     const now = Date.now();
     if (!key.lastUsedAt || now - key.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
       // Raw SQL: Prisma's @updatedAt would bump updatedAt, which means "edited", not "used".
@@ -76,12 +81,26 @@ export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyM
     return { kind: 'member', accountId: account.id, memberId: member.id };
   }
 
-  return async (request) => {
-    const header = request.headers.get('authorization');
-    if (header === null) return { kind: 'anonymous' };
+  async function verify(header: string): Promise<Caller> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new UnauthenticatedError('The Authorization header must be: Bearer <API key or member token>.');
     const token = match[1];
     return looksLikeApiKey(token) ? apiKeyCaller(token) : memberCaller(token);
+  }
+
+  return async (request, source) => {
+    const header = request.headers.get('authorization');
+    if (header === null) return { kind: 'anonymous' };
+    const token = header.replace(/^Bearer\s+/i, '').trim();
+    const buckets = [`ip:${source}`, ...(looksLikeApiKey(token) ? [`key:${token.slice(0, KEY_BUCKET_LENGTH)}`] : [])];
+    const blocked = await failures.blockedFor(buckets);
+    if (blocked > 0) throw new RateLimitedError(blocked);
+    try {
+      return await verify(header);
+    } catch (error) {
+      if (!(error instanceof UnauthenticatedError)) throw error;
+      const after = await failures.fail(buckets);
+      throw after > 0 ? new RateLimitedError(after) : error;
+    }
   };
 }

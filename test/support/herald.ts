@@ -25,6 +25,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     introspection: true,
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
+    limits: { depth: 10, aliases: 20, directives: 20, tokens: 2000, cost: 1000, fieldSuggestions: true },
+    // Requests through yoga.fetch share one source address: only the rate-limit test sets a real limit.
+    authFailures: { limit: 1_000_000, windowSeconds: 60 },
+    trustProxy: false,
     ...overrides,
   };
 }

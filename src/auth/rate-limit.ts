@@ -1,0 +1,67 @@
+// Failed authentications, counted per source address and per key prefix in
+// fixed windows. Past the limit, the caller gets 429 until the window ends.
+import type { PrismaClient } from '../db/index.ts';
+
+export interface FailureStore {
+  /** Seconds until these buckets are allowed again (0: not blocked). */
+  blockedFor(buckets: string[]): Promise<number>;
+  /** Counts one failure in each bucket; returns seconds blocked after it (0: still under the limit). */
+  fail(buckets: string[]): Promise<number>;
+}
+
+export interface FailureLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+const secondsUntil = (end: Date | number, now: number) => Math.max(1, Math.ceil((Number(end) - now) / 1000));
+
+/** One process only: right for the embedded database, which one process owns. */
+export function memoryFailureStore({ limit, windowSeconds }: FailureLimit): FailureStore {
+  const windows = new Map<string, { count: number; end: number }>();
+  const live = (bucket: string, now: number) => {
+    const window = windows.get(bucket);
+    return window && window.end > now ? window : undefined;
+  };
+  const blocked = (buckets: string[], now: number) =>
+    Math.max(0, ...buckets.map((b) => live(b, now)).map((w) => (w && w.count >= limit ? secondsUntil(w.end, now) : 0)));
+  return {
+    async blockedFor(buckets) {
+      return blocked(buckets, Date.now());
+    },
+    async fail(buckets) {
+      const now = Date.now();
+      if (windows.size > 100_000) for (const [b, w] of windows) if (w.end <= now) windows.delete(b);
+      for (const bucket of buckets) {
+        const window = live(bucket, now);
+        if (window) window.count += 1;
+        else windows.set(bucket, { count: 1, end: now + windowSeconds * 1000 });
+      }
+      return blocked(buckets, now);
+    },
+  };
+}
+
+/** Shared through the database: the limit holds across every instance of a fleet. */
+export function databaseFailureStore(db: PrismaClient, { limit, windowSeconds }: FailureLimit): FailureStore {
+  return {
+    async blockedFor(buckets) {
+      const rows = await db.$queryRaw<{ windowEnd: Date }[]>`
+        SELECT "windowEnd" FROM "AuthFailure"
+        WHERE bucket = ANY(${buckets}) AND "windowEnd" > now() AND count >= ${limit}`;
+      const now = Date.now();
+      return Math.max(0, ...rows.map((r) => secondsUntil(r.windowEnd, now)));
+    },
+    async fail(buckets) {
+      const rows = await db.$queryRaw<{ count: number; windowEnd: Date }[]>`
+        INSERT INTO "AuthFailure" (bucket, "windowEnd", count)
+        SELECT b, now() + make_interval(secs => ${windowSeconds}), 1 FROM unnest(${buckets}::text[]) AS b
+        ON CONFLICT (bucket) DO UPDATE SET
+          count = CASE WHEN "AuthFailure"."windowEnd" <= now() THEN 1 ELSE "AuthFailure".count + 1 END,
+          "windowEnd" = CASE WHEN "AuthFailure"."windowEnd" <= now() THEN EXCLUDED."windowEnd" ELSE "AuthFailure"."windowEnd" END
+        RETURNING count, "windowEnd"`;
+      const now = Date.now();
+      return Math.max(0, ...rows.filter((r) => r.count >= limit).map((r) => secondsUntil(r.windowEnd, now)));
+    },
+  };
+}
