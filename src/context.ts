@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import DataLoader from 'dataloader';
 import type { Authenticate, Caller } from './auth/index.ts';
+import type { KeyCache } from './auth/key-cache.ts';
 import type { PrismaClient } from './db/index.ts';
 import type { Metrics } from './plugins/metrics.ts';
 
@@ -28,6 +29,16 @@ export interface Context {
   caller: Caller;
   loaders: ReturnType<typeof createLoaders>;
   metrics: Pick<Metrics, 'sendRecipients'>;
+  /** Call after a key's edit commits, so the next request with it reads it afresh. */
+  keyChanged(keyId: string): void;
+}
+
+interface ContextDependencies {
+  db: PrismaClient;
+  authenticate: Authenticate;
+  metrics: Metrics;
+  trustProxy: boolean;
+  keyCache: KeyCache | undefined;
 }
 
 /** The client's address: the socket's, or X-Forwarded-For's first hop behind a trusted proxy. */
@@ -36,9 +47,10 @@ function sourceAddress(request: Request, req: IncomingMessage | undefined, trust
   return forwarded || req?.socket?.remoteAddress || 'unknown';
 }
 
-export function createContextFactory(db: PrismaClient, authenticate: Authenticate, metrics: Metrics, trustProxy: boolean) {
+export function createContextFactory({ db, authenticate, metrics, trustProxy, keyCache }: ContextDependencies) {
+  const keyChanged = (keyId: string) => keyCache?.invalidate(keyId);
   return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
     const caller = await authenticate(request, sourceAddress(request, req, trustProxy));
-    return { db, caller, loaders: createLoaders(db, caller), metrics };
+    return { db, caller, loaders: createLoaders(db, caller), metrics, keyChanged };
   };
 }

@@ -2,6 +2,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { createYoga } from 'graphql-yoga';
 import { createAuthenticator } from './auth/index.ts';
 import { createMemberTokenVerifier } from './auth/jwt.ts';
+import { KeyCache } from './auth/key-cache.ts';
 import { databaseFailureStore, memoryFailureStore } from './auth/rate-limit.ts';
 import type { Config } from './config.ts';
 import { type Context, createContextFactory } from './context.ts';
@@ -27,14 +28,17 @@ export interface HeraldOptions {
  * so tests call yoga.fetch. /graphql, /health (liveness), /ready, /metrics.
  */
 export async function createHerald({ config, db, logger = createLogger(config.logLevel), lifecycle = { draining: false } }: HeraldOptions) {
-  // PostgreSQL may serve a fleet: failures are counted there. PGlite has one process.
-  const failures =
-    db.target.kind === 'postgres' ? databaseFailureStore(db.prisma, config.authFailures) : memoryFailureStore(config.authFailures);
-  const authenticate = createAuthenticator(db.prisma, await createMemberTokenVerifier(config), failures);
+  // PostgreSQL may serve a fleet: failures are counted in it and keys are read
+  // on every request. The embedded database has one process: memory is enough.
+  const embedded = db.target.kind === 'embedded';
+  const local = memoryFailureStore(config.authFailures);
+  const failures = { local, shared: embedded ? local : databaseFailureStore(db.prisma, config.authFailures) };
+  const keyCache = embedded ? new KeyCache() : undefined;
+  const authenticate = createAuthenticator(db.prisma, await createMemberTokenVerifier(config), failures, keyCache);
   const metrics = createMetrics();
   return createYoga<object, Context>({
     schema,
-    context: createContextFactory(db.prisma, authenticate, metrics, config.trustProxy),
+    context: createContextFactory({ db: db.prisma, authenticate, metrics, trustProxy: config.trustProxy, keyCache }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     graphiql: config.graphiql ? { title: 'Herald', defaultQuery: WALKTHROUGH } : false,

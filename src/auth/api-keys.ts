@@ -39,10 +39,14 @@ export interface NewSecret {
   prefix: string;
 }
 
-export function generateSecret(): NewSecret {
-  const body = randomBase62(RANDOM_LENGTH);
+/** A secret from its random part (32 base62 characters): prefix, body, checksum. */
+export function formatSecret(body: string): NewSecret {
   const secret = `${KEY_PREFIX}${body}${checksum(body)}`;
   return { secret, hash: hashSecret(secret), prefix: secret.slice(0, DISPLAY_LENGTH) };
+}
+
+export function generateSecret(): NewSecret {
+  return formatSecret(randomBase62(RANDOM_LENGTH));
 }
 
 /** Whether a bearer token claims to be an API key (rather than a member JWT). */

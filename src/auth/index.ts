@@ -3,6 +3,7 @@ import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import type { KeyScope } from '../scoping/rules.ts';
 import { hashSecret, isWellFormedSecret, looksLikeApiKey, sameHash } from './api-keys.ts';
 import type { VerifyMemberToken } from './jwt.ts';
+import type { KeyCache } from './key-cache.ts';
 import type { FailureStore } from './rate-limit.ts';
 
 export interface ApiKeyCaller {
@@ -30,10 +31,39 @@ const invalidKey = () => new UnauthenticatedError('The API key is invalid.');
 /** A key's bucket: its display prefix, so guesses at one key share a limit. */
 const KEY_BUCKET_LENGTH = 11;
 
-export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyMemberToken, failures: FailureStore): Authenticate {
+export interface FailureStores {
+  /** Failures that cost a lookup: shared by a fleet (the database on PostgreSQL). */
+  shared: FailureStore;
+  /** Malformed keys, refused without any database work: counted in this process. */
+  local: FailureStore;
+}
+
+export function createAuthenticator(
+  db: PrismaClient,
+  verifyMemberToken: VerifyMemberToken,
+  failures: FailureStores,
+  keyCache?: KeyCache,
+): Authenticate {
+  /** lastUsedAt is accurate to a minute: written at most once a minute, before the response. */
+  async function touch(keyId: string, lastUsedAt: number | null, now: number): Promise<boolean> {
+    if (lastUsedAt !== null && now - lastUsedAt < LAST_USED_PRECISION_MS) return false;
+    // Raw SQL: Prisma's @updatedAt would bump updatedAt, which means "edited", not "used".
+    await db.$executeRaw`
+      UPDATE "ApiKey" SET "lastUsedAt" = ${new Date(now)}
+      WHERE id = ${keyId}::uuid AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${new Date(now - LAST_USED_PRECISION_MS)})`;
+    return true;
+  }
+
   async function apiKeyCaller(secret: string): Promise<ApiKeyCaller> {
     if (!isWellFormedSecret(secret)) throw invalidKey();
     const hash = hashSecret(secret);
+    const cached = keyCache?.get(hash);
+    if (cached) {
+      const now = Date.now();
+      if (await touch(cached.caller.key.id, cached.lastUsedAt, now)) cached.lastUsedAt = now;
+      return cached.caller;
+    }
+    const startedAt = keyCache?.begin() ?? 0;
     const key = await db.apiKey.findUnique({
       where: { secretHash: hash },
       select: {
@@ -48,14 +78,11 @@ export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyM
     });
     if (!key || !sameHash(key.secretHash, hash)) throw invalidKey();
     const now = Date.now();
-    if (!key.lastUsedAt || now - key.lastUsedAt.getTime() >= LAST_USED_PRECISION_MS) {
-      // Raw SQL: Prisma's @updatedAt would bump updatedAt, which means "edited", not "used".
-      await db.$executeRaw`
-        UPDATE "ApiKey" SET "lastUsedAt" = ${new Date(now)}
-        WHERE id = ${key.id}::uuid AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${new Date(now - LAST_USED_PRECISION_MS)})`;
-    }
+    const lastUsedAt = (await touch(key.id, key.lastUsedAt?.getTime() ?? null, now)) ? now : (key.lastUsedAt?.getTime() ?? null);
     const scope: KeyScope = key.scopeKind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channels: key.channels.map((c) => c.slug) };
-    return { kind: 'key', accountId: key.accountId, key: { id: key.id, name: key.name, scope } };
+    const caller: ApiKeyCaller = { kind: 'key', accountId: key.accountId, key: { id: key.id, name: key.name, scope } };
+    keyCache?.set(hash, { caller, lastUsedAt }, startedAt);
+    return caller;
   }
 
   async function memberCaller(token: string): Promise<MemberCaller> {
@@ -93,14 +120,23 @@ export function createAuthenticator(db: PrismaClient, verifyMemberToken: VerifyM
     if (header === null) return { kind: 'anonymous' };
     const token = header.replace(/^Bearer\s+/i, '').trim();
     const buckets = [`ip:${source}`, ...(looksLikeApiKey(token) ? [`key:${token.slice(0, KEY_BUCKET_LENGTH)}`] : [])];
-    const blocked = await failures.blockedFor(buckets);
-    if (blocked > 0) throw new RateLimitedError(blocked);
-    try {
-      return await verify(header);
-    } catch (error) {
-      if (!(error instanceof UnauthenticatedError)) throw error;
-      const after = await failures.fail(buckets);
-      throw after > 0 ? new RateLimitedError(after) : error;
+    if (looksLikeApiKey(token) && !isWellFormedSecret(token)) {
+      const blocked = await failures.local.fail(buckets);
+      throw blocked > 0 ? new RateLimitedError(blocked) : invalidKey();
     }
+    // Checked alongside verification, not before it: a blocked caller learns
+    // nothing from the outcome, and an allowed one waits for one round trip.
+    const [blocked, outcome] = await Promise.all([
+      failures.shared.blockedFor(buckets),
+      verify(header).then(
+        (caller) => ({ caller }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
+    if (blocked > 0) throw new RateLimitedError(blocked);
+    if ('caller' in outcome) return outcome.caller;
+    if (!(outcome.error instanceof UnauthenticatedError)) throw outcome.error;
+    const after = await failures.shared.fail(buckets);
+    throw after > 0 ? new RateLimitedError(after) : outcome.error;
   };
 }

@@ -68,6 +68,11 @@ const MIGRATION_LOCK = 4_835_201;
  * Refuses a database that has migrations this code does not know (it is ahead).
  */
 export async function migrate(db: Database): Promise<string[]> {
+  // The WASM engine costs ~110 MB that it never gives back: load it only for real work.
+  if ((await pendingMigrations(db)).length === 0) {
+    await assertNotAhead(db);
+    return [];
+  }
   if (db.target.kind !== 'postgres') {
     await assertNotAhead(db);
     return applyMigrations(db.migrationAdapter);

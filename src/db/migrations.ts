@@ -17,11 +17,9 @@ interface Engine {
   free(): void;
 }
 
-let engineModule: Promise<{ SchemaEngine: { new: (o: unknown, log: (m: string) => void, a: object) => Promise<Engine> } }> | undefined;
-
-/** Loads the WASM engine without --experimental-wasm-modules. */
-function loadEngineModule() {
-  engineModule ??= (async () => {
+/** Loads the WASM engine without --experimental-wasm-modules (not cached: it is large and rarely needed). */
+function loadEngineModule(): Promise<{ SchemaEngine: { new: (o: unknown, log: (m: string) => void, a: object) => Promise<Engine> } }> {
+  return (async () => {
     const require = createRequire(import.meta.url);
     const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const glue = await import(gluePath);
@@ -31,7 +29,6 @@ function loadEngineModule() {
     (instance.exports.__wbindgen_start as () => void)();
     return glue;
   })();
-  return engineModule;
 }
 
 async function withEngine<T>(

@@ -144,7 +144,7 @@ builder.mutationFields((t) => ({
       const { accountId } = memberCaller(ctx);
       const name = input.name == null ? undefined : keyName(input.name);
       const scope = input.scope == null ? undefined : await scopeData(ctx, input.scope);
-      return ctx.db.$transaction(async (tx) => {
+      const updated = await ctx.db.$transaction(async (tx) => {
         const found = await tx.apiKey.findFirst({ where: { ...idFilter(input.id), accountId }, select: { id: true } });
         if (!found) throw new NotFoundError('API key', input.id);
         return tx.apiKey.update({
@@ -153,6 +153,8 @@ builder.mutationFields((t) => ({
           data: { name, scopeKind: scope?.scopeKind, channels: scope ? { set: scope.channelIds } : undefined },
         });
       });
+      ctx.keyChanged(updated.id);
+      return updated;
     },
   }),
 }));

@@ -14,7 +14,8 @@ describe('statements per request do not grow with the data', () => {
     const many = await listCost();
     expect(dataOf(await account.run(ApiKeys)).apiKeys).toHaveLength(40);
     expect(many).toBe(few);
-    expect(many).toBeLessThanOrEqual(2);
+    // member, keys with their channels, and the failure-limit check on PostgreSQL
+    expect(many).toBeLessThanOrEqual(3);
   });
 
   test('send: the same count for 2 recipients and for 60, for 1 target channel and for 5', async ({ account, herald }) => {
@@ -31,7 +32,8 @@ describe('statements per request do not grow with the data', () => {
     await account.recipients('more', 58, slugs);
     const large = await sendCost(slugs);
     expect(large.count).toBe(small.count);
-    expect(large.count).toBeLessThanOrEqual(4);
+    // key lookup (cached on PGlite), failure-limit check (PostgreSQL), channels, the send statement, the message
+    expect(large.count).toBeLessThanOrEqual(5);
   });
 
   test('messages with their channels: the same count for 2 messages and for 30', async ({ account, herald }) => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { print } from 'graphql';
 import { pino } from 'pino';
-import { generateSecret } from '../../src/auth/api-keys.ts';
+import { formatSecret, generateSecret, KEY_PREFIX } from '../../src/auth/api-keys.ts';
 import { createHerald } from '../../src/yoga.ts';
 import { Channels } from '../support/documents.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
@@ -58,13 +58,42 @@ describe('failed authentications are rate-limited', () => {
         },
         { req: { socket: { remoteAddress: `addr-${randomUUID()}` } } },
       );
-    const guess = (i: number) => `${real.secret.slice(0, 11)}${generateSecret().secret.slice(11, -2)}${String(i).padStart(2, '0')}`;
+    // Well-formed guesses (valid checksum) that share the real key's displayed prefix.
+    const shown = real.secret.slice(KEY_PREFIX.length, 11);
+    const guess = (_: number) =>
+      formatSecret(shown + generateSecret().secret.slice(KEY_PREFIX.length + shown.length, KEY_PREFIX.length + 32)).secret;
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 1; i += 1) statuses.push((await from(guess(i))).status);
     expect(statuses).toEqual([401, 401, 429, 429]);
     expect((await from(real.secret)).status).toBe(429);
     const another = await account.key({ kind: 'ALL' });
     expect((await from(another.secret)).status).toBe(200);
+  });
+
+  test('malformed keys are counted without database work: limited on the instance that saw them', async ({ herald }) => {
+    const yoga = await createHerald({
+      config: testConfig({ authFailures: { limit: LIMIT, windowSeconds: 60 } }),
+      db: herald.db,
+      logger: pino({ level: 'silent' }),
+    });
+    const address = `garbage-${randomUUID()}`;
+    const statuses: number[] = [];
+    const { count } = await herald.countStatements(async () => {
+      for (let i = 0; i < LIMIT + 1; i += 1) {
+        const response = await yoga.fetch(
+          'http://herald.test/graphql',
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer hrld_garbage${i}` },
+            body: '{"query":"{ channels { slug } }"}',
+          },
+          { req: { socket: { remoteAddress: address } } },
+        );
+        statuses.push(response.status);
+      }
+    });
+    expect(statuses).toEqual([401, 401, 429, 429]);
+    expect(count).toBe(0);
   });
 
   test('on PostgreSQL the count is shared: failures through one instance block through another', async ({ account, herald }) => {
