@@ -87,8 +87,8 @@ async function postgresRows(): Promise<void> {
       const keys = await createBenchKeys(server.url);
       fanoutKey = keys.fanout;
       const listingToken = await createKeyListing(server.url);
-      await row('herald-typename', 'postgres', server, typename(server.url));
-      await row('herald-typename-key', 'postgres', server, typename(server.url, keys.send));
+      await row('herald-typename-postgres', 'postgres', server, typename(server.url));
+      await row('herald-typename-key-postgres', 'postgres', server, typename(server.url, keys.send));
       await row('send-postgres', 'postgres', server, send(server.url, keys.send));
       await row('apikeys-100', 'postgres', server, apiKeys(server.url, listingToken));
     });
@@ -107,6 +107,8 @@ async function embeddedRows(): Promise<void> {
       await withServer(startHerald('herald-embedded', url), async (server) => {
         const keys = await createBenchKeys(server.url);
         fanoutKey = keys.fanout;
+        await row('herald-typename', 'embedded', server, typename(server.url));
+        await row('herald-typename-key', 'embedded', server, typename(server.url, keys.send));
         await row('send-embedded', 'embedded', server, send(server.url, keys.send));
       });
       await fanout('embedded', url, () => fanoutKey);
