@@ -19,6 +19,16 @@ export const LIMITS = {
   dataDepth: 16,
 } as const;
 
+/** A slug list in an error message: the first few, then how many more. */
+export function listForMessage(items: readonly string[], shown = 10): string {
+  const head = items.slice(0, shown).map((s) => JSON.stringify(s).slice(1, -1).slice(0, 80));
+  return items.length > shown ? `${head.join(', ')} and ${items.length - shown} more` : head.join(', ');
+}
+
+export function isSlug(value: string): boolean {
+  return SLUG.test(value);
+}
+
 function length(value: string): number {
   let n = 0;
   for (const _ of value) n += 1;
@@ -28,6 +38,7 @@ function length(value: string): number {
 export function text(value: string, field: string, max: number, options: { min?: number; multiline?: boolean } = {}): string {
   const trimmed = value.trim();
   const min = options.min ?? 1;
+  if (!trimmed.isWellFormed()) throw new BadUserInputError(`${field} must be valid Unicode (it has a lone surrogate).`, field);
   if ((options.multiline ? CONTROL_EXCEPT_LINE_BREAKS_AND_TABS : CONTROL).test(trimmed)) {
     throw new BadUserInputError(
       `${field} must not contain control characters${options.multiline ? ' other than line breaks and tabs' : ''}.`,
@@ -58,15 +69,28 @@ export function slugs(values: readonly string[], field: string): string[] {
   return [...new Set(values.map((v) => slug(v, field)))];
 }
 
+/**
+ * Depth first, without recursion (a hostile object can be nested far deeper
+ * than the stack), then size; strings and keys must be storable as jsonb.
+ */
 export function jsonObject(value: Record<string, unknown> | null | undefined, field: string): Record<string, unknown> | null {
   if (value == null) return null;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (depth > LIMITS.dataDepth) throw new BadUserInputError(`${field} must be at most ${LIMITS.dataDepth} levels deep.`, field);
+    for (const [key, child] of Object.entries(node as object)) {
+      for (const text of typeof child === 'string' ? [key, child] : [key]) {
+        if (text.includes('\u0000') || !text.isWellFormed()) {
+          throw new BadUserInputError(`${field} must not contain NUL characters or lone surrogates.`, field);
+        }
+      }
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
   const bytes = Buffer.byteLength(JSON.stringify(value));
   if (bytes > LIMITS.dataBytes) {
     throw new BadUserInputError(`${field} must be at most ${LIMITS.dataBytes} bytes as JSON (it has ${bytes}).`, field);
-  }
-  const depth = (v: unknown): number => (v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0);
-  if (depth(value) > LIMITS.dataDepth) {
-    throw new BadUserInputError(`${field} must be at most ${LIMITS.dataDepth} levels deep.`, field);
   }
   return value;
 }

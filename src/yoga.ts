@@ -1,5 +1,6 @@
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { createYoga } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError } from 'graphql-yoga';
 import { createAuthenticator } from './auth/index.ts';
 import { createMemberTokenVerifier } from './auth/jwt.ts';
 import { KeyCache } from './auth/key-cache.ts';
@@ -9,10 +10,10 @@ import { type Context, createContextFactory } from './context.ts';
 import type { Database } from './db/index.ts';
 import { WALKTHROUGH } from './graphiql.ts';
 import { createLogger, type Logger, yogaLogger } from './logger.ts';
-import { MAX_BODY_BYTES, useBodyLimit } from './plugins/body-limit.ts';
 import { useLimits } from './plugins/limits.ts';
 import { createMetrics } from './plugins/metrics.ts';
 import { type Lifecycle, useReadiness } from './plugins/readiness.ts';
+import { MAX_BODY_BYTES, useRequestBody } from './plugins/request-body.ts';
 import { useRequestLog } from './plugins/request-log.ts';
 import { schema } from './schema/index.ts';
 
@@ -46,8 +47,22 @@ export async function createHerald({ config, db, logger = createLogger(config.lo
     // One operation per request: batching would multiply every limit above.
     batching: false,
     logging: yogaLogger(logger),
+    // Yoga logs the original; the client gets "Unexpected error." with HTTP 500.
+    maskedErrors: {
+      maskError(error, message, isDev) {
+        const masked = maskError(error, message, isDev);
+        if (!(masked instanceof GraphQLError) || masked === error) return masked;
+        return new GraphQLError(masked.message, {
+          nodes: masked.nodes,
+          path: masked.path,
+          extensions: { ...masked.extensions, http: { status: 500 } },
+        });
+      },
+    },
+    // Herald takes JSON (and GET for queries): no multipart uploads.
+    multipart: false,
     plugins: [
-      useBodyLimit(MAX_BODY_BYTES),
+      useRequestBody(MAX_BODY_BYTES),
       ...useLimits(config.limits),
       useRequestLog(logger),
       useReadiness(db, lifecycle),

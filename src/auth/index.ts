@@ -126,8 +126,11 @@ export function createAuthenticator(
     }
     // Checked alongside verification, not before it: a blocked caller learns
     // nothing from the outcome, and an allowed one waits for one round trip.
+    // A blocked address is refused outright (stolen credentials cannot be
+    // tested); a blocked key prefix refuses only wrong keys, or anyone who saw
+    // a prefix could lock the real key out.
     const [blocked, outcome] = await Promise.all([
-      failures.shared.blockedFor(buckets),
+      failures.shared.blockedFor([`ip:${source}`]),
       verify(header).then(
         (caller) => ({ caller }),
         (error: unknown) => ({ error }),

@@ -5,7 +5,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 
@@ -14,17 +14,28 @@ import type { Config } from '../config.ts';
  * and 53 tokens; GraphiQL's walkthrough 228 tokens; its introspection query is
  * exempt from depth and cost (it is 21 deep) but not from the token limit.
  */
+const INTROSPECTION_DEPTH = 25;
+
 export function useLimits(limits: Config['limits']): Plugin[] {
   const plugins: Plugin[] = [
     maxTokensPlugin({ n: limits.tokens }),
     maxDepthPlugin({ n: limits.depth, ignoreIntrospection: true, flattenFragments: true }),
+    // Introspection has its own, looser bound: GraphiQL's query is 21 deep; ofType chains are not.
+    maxDepthPlugin({ n: Math.max(limits.depth, INTROSPECTION_DEPTH), ignoreIntrospection: false, flattenFragments: true }),
     maxAliasesPlugin({ n: limits.aliases }),
     maxDirectivesPlugin({ n: limits.directives }),
     costLimitPlugin({ maxCost: limits.cost, ignoreIntrospection: true }),
   ] as Plugin[];
   if (!limits.fieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);
-  return [...plugins, asValidationErrors];
+  return [...plugins, { onValidate: ({ addValidationRule }) => addValidationRule(noSubscriptions) }, asValidationErrors];
 }
+
+/** The schema has no subscriptions: say so at validation (400), not at execution. */
+const noSubscriptions: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation === 'subscription') context.reportError(new GraphQLError('Herald has no subscriptions.', { nodes: [node] }));
+  },
+});
 
 /**
  * Armor throws a refusal as a bare GraphQLError; make it a validation result with

@@ -34,10 +34,11 @@ const Message = builder.prismaObject('Message', {
 const PAGE_DEFAULT = 20;
 const PAGE_MAX = 100;
 
+const MAX_SEQ = 2n ** 63n - 1n;
 const encodeCursor = (seq: bigint) => Buffer.from(`message:${seq}`).toString('base64url');
 function decodeCursor(cursor: string): bigint {
   const match = /^message:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new BadUserInputError('after is not a cursor of this list.', 'after');
+  if (!match || BigInt(match[1]) > MAX_SEQ) throw new BadUserInputError('after is not a cursor of this list.', 'after');
   return BigInt(match[1]);
 }
 

@@ -15,6 +15,7 @@ import SchemaBuilder, {
 import type { GraphQLFieldResolver } from 'graphql';
 import type { ApiKeyCaller, Caller, MemberCaller } from '../auth/index.ts';
 import { BadUserInputError, ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import { listForMessage } from '../validation.ts';
 import { checkSubscription, type Refusal, resolveTarget, type Target } from './rules.ts';
 
 /**
@@ -66,7 +67,7 @@ function refusalError(key: ApiKeyCaller['key'], refusal: Refusal, verb: string):
     case 'NO_CHANNEL':
       return new ForbiddenError(`API key "${key.name}" is channel scoped: a recipient it creates needs at least one of its channels.`);
     case 'OUTSIDE_SCOPE':
-      return new ForbiddenError(`API key "${key.name}" may not ${verb} channels: ${refusal.slugs.join(', ')}`);
+      return new ForbiddenError(`API key "${key.name}" may not ${verb} channels: ${listForMessage(refusal.slugs)}`);
   }
 }
 

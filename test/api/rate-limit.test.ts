@@ -41,7 +41,10 @@ describe('failed authentications are rate-limited', () => {
     expect((await from(`203.0.113.9-${randomUUID()}`, account.token)).status).toBe(200);
   });
 
-  test('per key prefix: guesses at one key are limited from any address; other keys unaffected', async ({ account, herald }) => {
+  test('per key prefix: guesses at one key are limited from any address; the real key and other keys unaffected', async ({
+    account,
+    herald,
+  }) => {
     const yoga = await createHerald({
       config: testConfig({ authFailures: { limit: LIMIT, windowSeconds: 60 } }),
       db: herald.db,
@@ -65,7 +68,8 @@ describe('failed authentications are rate-limited', () => {
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 1; i += 1) statuses.push((await from(guess(i))).status);
     expect(statuses).toEqual([401, 401, 429, 429]);
-    expect((await from(real.secret)).status).toBe(429);
+    // Whoever saw the displayed prefix cannot lock the key out.
+    expect((await from(real.secret)).status).toBe(200);
     const another = await account.key({ kind: 'ALL' });
     expect((await from(another.secret)).status).toBe(200);
   });

@@ -123,7 +123,7 @@ export class TestHerald {
       headers: response.headers,
       data: body.data,
       errors: body.errors,
-      describe: () => `${query}\nvariables: ${redact(JSON.stringify(variables))}\n→ ${response.status} ${redact(text)}`,
+      describe: () => `${query}\nvariables: ${redact(JSON.stringify(variables ?? {}))}\n→ ${response.status} ${redact(text)}`,
     };
   }
 
