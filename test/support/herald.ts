@@ -38,7 +38,9 @@ export interface Result<R> {
   headers: Headers;
   data: R | null | undefined;
   errors: GraphQLFormattedError[] | undefined;
-  /** The query and the response, for failure messages. */
+  /** The response body as sent (unredacted: for assertions, never for messages). */
+  text: string;
+  /** The query and the response, for failure messages (secrets redacted). */
   describe(): string;
 }
 
@@ -123,6 +125,7 @@ export class TestHerald {
       headers: response.headers,
       data: body.data,
       errors: body.errors,
+      text,
       describe: () => `${query}\nvariables: ${redact(JSON.stringify(variables ?? {}))}\n→ ${response.status} ${redact(text)}`,
     };
   }
