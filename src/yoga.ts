@@ -43,6 +43,9 @@ export async function createHerald({ config, db, logger = createLogger(config.lo
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     graphiql: config.graphiql ? { title: 'Herald', defaultQuery: WALKTHROUGH } : false,
+    // GraphiQL served from this package rather than a CDN: it works offline and
+    // behind firewalls. Loaded only when enabled: the bundle is large.
+    renderGraphiQL: config.graphiql ? (await import('@graphql-yoga/render-graphiql')).renderGraphiQL : undefined,
     landingPage: false,
     // One operation per request: batching would multiply every limit above.
     batching: false,
