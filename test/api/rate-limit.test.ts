@@ -20,8 +20,8 @@ const limited = (herald: TestHerald) =>
   });
 
 /** `{ channels }` with this token, as if from this client address. */
-const ask = (yoga: Herald, token: string, address: string) =>
-  yoga.fetch(
+const ask = async (yoga: Herald, token: string, address: string): Promise<Response> =>
+  await yoga.fetch(
     'http://herald.test/graphql',
     {
       method: 'POST',
