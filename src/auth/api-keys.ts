@@ -42,11 +42,16 @@ export interface NewSecret {
 /** A secret from its random part (32 base62 characters): prefix, body, checksum. */
 export function formatSecret(body: string): NewSecret {
   const secret = `${KEY_PREFIX}${body}${checksum(body)}`;
-  return { secret, hash: hashSecret(secret), prefix: secret.slice(0, DISPLAY_LENGTH) };
+  return { secret, hash: hashSecret(secret), prefix: displayPrefix(secret) };
 }
 
 export function generateSecret(): NewSecret {
   return formatSecret(randomBase62(RANDOM_LENGTH));
+}
+
+/** What lists show of a key, and what guesses at one key are counted under. */
+export function displayPrefix(token: string): string {
+  return token.slice(0, DISPLAY_LENGTH);
 }
 
 /** Whether a bearer token claims to be an API key (rather than a member JWT). */

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../db/index.ts';
 import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import type { KeyScope } from '../scoping/rules.ts';
-import { hashSecret, isWellFormedSecret, looksLikeApiKey, sameHash } from './api-keys.ts';
+import { displayPrefix, hashSecret, isWellFormedSecret, looksLikeApiKey, sameHash } from './api-keys.ts';
 import type { VerifyMemberToken } from './jwt.ts';
 import type { KeyCache } from './key-cache.ts';
 import type { FailureStore } from './rate-limit.ts';
@@ -28,8 +28,11 @@ export type Authenticate = (request: Request, source: string) => Promise<Caller>
 
 // Same answer for malformed, unknown and wrong keys: nothing to learn from it.
 const invalidKey = () => new UnauthenticatedError('The API key is invalid.');
-/** A key's bucket: its display prefix, so guesses at one key share a limit. */
-const KEY_BUCKET_LENGTH = 11;
+
+/** The token of `Authorization: Bearer <token>`, or null for any other shape. */
+function bearerToken(header: string): string | null {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null;
+}
 
 export interface FailureStores {
   /** Failures that cost a lookup: shared by a fleet (the database on PostgreSQL). */
@@ -54,8 +57,8 @@ export function createAuthenticator(
     return true;
   }
 
+  /** `secret` is well formed (checked before any database work). */
   async function apiKeyCaller(secret: string): Promise<ApiKeyCaller> {
-    if (!isWellFormedSecret(secret)) throw invalidKey();
     const hash = hashSecret(secret);
     const cached = keyCache?.get(hash);
     if (cached) {
@@ -108,21 +111,16 @@ export function createAuthenticator(
     return { kind: 'member', accountId: account.id, memberId: member.id };
   }
 
-  async function verify(header: string): Promise<Caller> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw new UnauthenticatedError('The Authorization header must be: Bearer <API key or member token>.');
-    const token = match[1];
-    return looksLikeApiKey(token) ? apiKeyCaller(token) : memberCaller(token);
-  }
-
   return async (request, source) => {
     const header = request.headers.get('authorization');
     if (header === null) return { kind: 'anonymous' };
-    const token = header.replace(/^Bearer\s+/i, '').trim();
-    const buckets = [`ip:${source}`, ...(looksLikeApiKey(token) ? [`key:${token.slice(0, KEY_BUCKET_LENGTH)}`] : [])];
-    if (looksLikeApiKey(token) && !isWellFormedSecret(token)) {
+    const token = bearerToken(header);
+    const isKey = token !== null && looksLikeApiKey(token);
+    const buckets = [`ip:${source}`, ...(isKey ? [`key:${displayPrefix(token)}`] : [])];
+    if (token === null || (isKey && !isWellFormedSecret(token))) {
       const blocked = await failures.local.fail(buckets);
-      throw blocked > 0 ? new RateLimitedError(blocked) : invalidKey();
+      if (blocked > 0) throw new RateLimitedError(blocked);
+      throw token === null ? new UnauthenticatedError('The Authorization header must be: Bearer <API key or member token>.') : invalidKey();
     }
     // Checked alongside verification, not before it: a blocked caller learns
     // nothing from the outcome, and an allowed one waits for one round trip.
@@ -131,7 +129,7 @@ export function createAuthenticator(
     // a prefix could lock the real key out.
     const [blocked, outcome] = await Promise.all([
       failures.shared.blockedFor([`ip:${source}`]),
-      verify(header).then(
+      (isKey ? apiKeyCaller(token) : memberCaller(token)).then(
         (caller) => ({ caller }),
         (error: unknown) => ({ error }),
       ),
