@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import type { Authenticate, Caller } from './auth/index.ts';
 import type { KeyCache } from './auth/key-cache.ts';
 import type { PrismaClient } from './db/index.ts';
+import { tenantClient } from './db/tenant.ts';
 import type { Metrics } from './plugins/metrics.ts';
 
 export interface ChannelRef {
@@ -25,6 +26,7 @@ function createLoaders(db: PrismaClient, caller: Caller) {
 }
 
 export interface Context {
+  /** Confined to the caller's account (src/db/tenant.ts). */
   db: PrismaClient;
   caller: Caller;
   loaders: ReturnType<typeof createLoaders>;
@@ -51,6 +53,8 @@ export function createContextFactory({ db, authenticate, metrics, trustProxy, ke
   const keyChanged = (keyId: string) => keyCache?.invalidate(keyId);
   return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
     const caller = await authenticate(request, sourceAddress(request, req, trustProxy));
-    return { db, caller, loaders: createLoaders(db, caller), metrics, keyChanged };
+    // Resolvers only ever see a client confined to the caller's account.
+    const scoped = caller.kind === 'anonymous' ? db : tenantClient(db, caller.accountId);
+    return { db: scoped, caller, loaders: createLoaders(scoped, caller), metrics, keyChanged };
   };
 }

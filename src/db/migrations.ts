@@ -17,9 +17,16 @@ interface Engine {
   free(): void;
 }
 
-/** Loads the WASM engine without --experimental-wasm-modules (not cached: it is large and rarely needed). */
-function loadEngineModule(): Promise<{ SchemaEngine: { new: (o: unknown, log: (m: string) => void, a: object) => Promise<Engine> } }> {
-  return (async () => {
+type EngineModule = { SchemaEngine: { new: (o: unknown, log: (m: string) => void, a: object) => Promise<Engine> } };
+let engineModule: Promise<EngineModule> | undefined;
+
+/**
+ * Loads the WASM engine without --experimental-wasm-modules, once per process
+ * (its glue keeps views of the instance's memory: a second instance breaks it).
+ * Callers load it only when there is migration work (see db/index.ts).
+ */
+function loadEngineModule(): Promise<EngineModule> {
+  engineModule ??= (async () => {
     const require = createRequire(import.meta.url);
     const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const glue = await import(gluePath);
@@ -29,6 +36,7 @@ function loadEngineModule(): Promise<{ SchemaEngine: { new: (o: unknown, log: (m
     (instance.exports.__wbindgen_start as () => void)();
     return glue;
   })();
+  return engineModule;
 }
 
 async function withEngine<T>(

@@ -1,0 +1,36 @@
+// The data layer confines a request to its account even when the code forgets
+// to filter, or passes another account's id on purpose.
+import { tenantClient } from '../../src/db/tenant.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+import { dataOf } from '../support/herald.ts';
+
+describe('tenantClient', () => {
+  test('reads, updates, deletes and creates stay inside the account', async ({ account, other, herald }) => {
+    await account.channels('ours');
+    await other.channels('theirs');
+    const theirKey = await other.key({ kind: 'ALL' });
+    dataOf(await theirKey.send(undefined));
+    const [us, them] = await Promise.all(
+      [account, other].map((a) => herald.db.prisma.account.findUniqueOrThrow({ where: { slug: a.slug } })),
+    );
+    const theirsBefore = await other.snapshot();
+    const db = tenantClient(herald.db.prisma, us.id);
+
+    // A forgotten filter sees only our rows.
+    expect((await db.channel.findMany()).map((c) => c.slug)).toEqual(['ours']);
+    expect(await db.message.count()).toBe(0);
+    // Another account's id or account id finds nothing.
+    expect(await db.apiKey.findUnique({ where: { id: theirKey.id } })).toBeNull();
+    expect(await db.apiKey.findFirst({ where: { accountId: them.id } })).toBeNull();
+    expect((await db.apiKey.updateMany({ where: { id: theirKey.id }, data: { name: 'stolen' } })).count).toBe(0);
+    await expect(db.apiKey.update({ where: { id: theirKey.id }, data: { name: 'stolen' } })).rejects.toMatchObject({ code: 'P2025' });
+    expect((await db.channel.deleteMany({ where: { slug: 'theirs' } })).count).toBe(0);
+    // A create naming another account lands in ours.
+    const created = await db.channel.create({ data: { accountId: them.id, slug: 'planted', name: 'Planted' } });
+    expect(created.accountId).toBe(us.id);
+    // Interactive transactions are confined too.
+    expect(await db.$transaction((tx) => tx.channel.findMany({ where: { slug: 'theirs' } }))).toEqual([]);
+
+    expect(await other.snapshot()).toEqual(theirsBefore);
+  });
+});
