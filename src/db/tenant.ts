@@ -29,7 +29,10 @@ const MAX_CACHED_ACCOUNTS = 10_000;
 
 export function tenantClient(db: PrismaClient, accountId: string): PrismaClient {
   let byAccount = clients.get(db);
-  if (!byAccount) clients.set(db, (byAccount = new Map()));
+  if (!byAccount) {
+    byAccount = new Map();
+    clients.set(db, byAccount);
+  }
   let client = byAccount.get(accountId);
   if (!client) {
     if (byAccount.size >= MAX_CACHED_ACCOUNTS) byAccount.delete(byAccount.keys().next().value as string);
