@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -68,20 +67,15 @@ const MIGRATION_LOCK = 4_835_201;
  * Refuses a database that has migrations this code does not know (it is ahead).
  */
 export async function migrate(db: Database): Promise<string[]> {
-  // The WASM engine costs ~110 MB that it never gives back: load it only for real work.
-  if ((await pendingMigrations(db)).length === 0) {
-    await assertNotAhead(db);
-    return [];
-  }
-  if (db.target.kind !== 'postgres') {
-    await assertNotAhead(db);
-    return applyMigrations(db.migrationAdapter);
-  }
+  // Checked first and cheaply: the WASM engine costs ~110 MB it never gives back.
+  if ((await migrationState(db)).length === 0) return [];
+  if (db.target.kind !== 'postgres') return applyMigrations(db.migrationAdapter);
   const lock = new pg.Client({ connectionString: db.target.url });
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    await assertNotAhead(db);
+    // Again under the lock: another instance may have migrated meanwhile.
+    await migrationState(db);
     return await applyMigrations(db.migrationAdapter);
   } finally {
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
@@ -90,7 +84,7 @@ export async function migrate(db: Database): Promise<string[]> {
 }
 
 /** Names of the migrations the database has applied (empty when it has none). */
-export async function appliedMigrationNames(db: Database): Promise<string[]> {
+async function appliedMigrationNames(db: Database): Promise<string[]> {
   const [{ exists }] = await db.prisma.$queryRaw<{ exists: boolean }[]>`
     SELECT to_regclass('_prisma_migrations') IS NOT NULL AS "exists"`;
   if (!exists) return [];
@@ -99,22 +93,20 @@ export async function appliedMigrationNames(db: Database): Promise<string[]> {
   return rows.map((r) => r.migration_name);
 }
 
-async function assertNotAhead(db: Database): Promise<void> {
-  const local = new Set(await localMigrationNames());
-  const unknown = (await appliedMigrationNames(db)).filter((name) => !local.has(name));
-  if (unknown.length > 0) {
-    throw new MigrationStateError(
-      `The database has migrations this version of Herald does not know (${unknown.join(', ')}): it is ahead of the code. Deploy the newer version.`,
-    );
-  }
-}
-
 /** Migrations of this code that the database has not applied yet. */
 export async function pendingMigrations(db: Database): Promise<string[]> {
   const applied = new Set(await appliedMigrationNames(db));
   return (await localMigrationNames()).filter((name) => !applied.has(name));
 }
 
-export function embeddedDataExists(dataDir: string): boolean {
-  return existsSync(`${dataDir}/PG_VERSION`);
+/** The pending migrations; refuses a database with migrations this code does not know (it is ahead). */
+async function migrationState(db: Database): Promise<string[]> {
+  const [local, applied] = await Promise.all([localMigrationNames(), appliedMigrationNames(db)]);
+  const unknown = applied.filter((name) => !local.includes(name));
+  if (unknown.length > 0) {
+    throw new MigrationStateError(
+      `The database has migrations this version of Herald does not know (${unknown.join(', ')}): it is ahead of the code. Deploy the newer version.`,
+    );
+  }
+  return local.filter((name) => !applied.includes(name));
 }

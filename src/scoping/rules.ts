@@ -48,11 +48,6 @@ export function checkSubscription(scope: KeyScope, channels: readonly string[]):
   return refused.length > 0 ? { ok: false, reason: 'OUTSIDE_SCOPE', slugs: refused } : { ok: true };
 }
 
-/** Which channels a key sees in `channels`. */
-export function canSeeChannel(scope: KeyScope, slug: string): boolean {
-  return scope.kind === 'ALL' || scope.channels.includes(slug);
-}
-
 /** Which messages a key sees: a CHANNELS key, those that went only to its channels. */
 export function canSeeMessage(scope: KeyScope, message: { allRecipients: boolean; channels: readonly string[] }): boolean {
   if (scope.kind === 'ALL') return true;

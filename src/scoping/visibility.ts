@@ -1,5 +1,6 @@
-// What a caller sees, as data filters: the same rules as canSeeChannel and
-// canSeeMessage in ./rules.ts, applied in the database so lists and counts agree.
+// What a caller sees, as data filters applied in the database so lists and
+// counts agree: a CHANNELS key sees its channels, and the messages canSeeMessage
+// in ./rules.ts admits.
 import type { ApiKeyCaller, MemberCaller } from '../auth/index.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 
