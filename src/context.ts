@@ -1,10 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import DataLoader from 'dataloader';
-import type { Authenticate, Caller } from './auth/index.ts';
-import type { KeyCache } from './auth/key-cache.ts';
+import type { Authenticate } from './auth/authenticate.ts';
+import type { Caller } from './auth/caller.ts';
+import type { ApiKeyStore } from './data/api-keys.ts';
+import type { Actor } from './data/audit.ts';
+import { type UsageDay, usageOf } from './data/usage.ts';
 import type { PrismaClient } from './db/index.ts';
 import { tenantClient } from './db/tenant.ts';
 import type { Metrics } from './plugins/metrics.ts';
+import { requestIdOf } from './request-id.ts';
+import type { Target } from './scoping/rules.ts';
 
 export interface ChannelRef {
   id: string;
@@ -22,6 +27,18 @@ function createLoaders(db: PrismaClient, caller: Caller) {
       const bySlug = new Map(rows.map((r) => [r.slug, r]));
       return slugs.map((s) => bySlug.get(s) ?? null);
     }),
+    /** Usage of listed keys, one query per distinct `days` however many keys a list shows. */
+    usage: new DataLoader<{ keyId: string; days: number }, UsageDay[], string>(
+      async (requests) => {
+        const results = new Map<number, Map<string, UsageDay[]>>();
+        for (const days of new Set(requests.map((r) => r.days))) {
+          const ids = requests.filter((r) => r.days === days).map((r) => r.keyId);
+          results.set(days, await usageOf(db, ids, days));
+        }
+        return requests.map(({ keyId, days }) => results.get(days)?.get(keyId) ?? []);
+      },
+      { cacheKeyFn: ({ keyId, days }) => `${keyId}:${days}` },
+    ),
   };
 }
 
@@ -29,10 +46,14 @@ export interface Context {
   /** Confined to the caller's account (src/db/tenant.ts). */
   db: PrismaClient;
   caller: Caller;
+  /** The x-request-id of this request (incoming or generated), for the audit trail. */
+  requestId: string;
   loaders: ReturnType<typeof createLoaders>;
   metrics: Pick<Metrics, 'sendRecipients'>;
-  /** Call after a key's edit commits, so the next request with it reads it afresh. */
-  keyChanged(keyId: string): void;
+  /** Every write of an API key goes through here (src/data/api-keys.ts). */
+  keys: ApiKeyStore;
+  /** The targets the access middleware resolved for this request's send fields, by response key. */
+  sendTargets: Map<string | number, Target>;
 }
 
 interface ContextDependencies {
@@ -40,7 +61,7 @@ interface ContextDependencies {
   authenticate: Authenticate;
   metrics: Metrics;
   trustProxy: boolean;
-  keyCache: KeyCache | undefined;
+  keys: ApiKeyStore;
 }
 
 /** The client's address: the socket's, or X-Forwarded-For's first hop behind a trusted proxy. */
@@ -49,12 +70,31 @@ function sourceAddress(request: Request, req: IncomingMessage | undefined, trust
   return forwarded || req?.socket?.remoteAddress || 'unknown';
 }
 
-export function createContextFactory({ db, authenticate, metrics, trustProxy, keyCache }: ContextDependencies) {
-  const keyChanged = (keyId: string) => keyCache?.invalidate(keyId);
+/** Who acts in this request, for the audit trail. */
+export function actorOf(ctx: Pick<Context, 'caller' | 'requestId'>): Actor {
+  const { caller } = ctx;
+  if (caller.kind === 'anonymous') throw new Error('actorOf: the field admits authenticated callers only');
+  return {
+    accountId: caller.accountId,
+    memberId: caller.kind === 'member' ? caller.memberId : null,
+    apiKeyId: caller.kind === 'key' ? caller.key.id : null,
+    requestId: ctx.requestId,
+  };
+}
+
+export function createContextFactory({ db, authenticate, metrics, trustProxy, keys }: ContextDependencies) {
   return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
     const caller = await authenticate(request, sourceAddress(request, req, trustProxy));
     // Resolvers only ever see a client confined to the caller's account.
     const scoped = caller.kind === 'anonymous' ? db : tenantClient(db, caller.accountId);
-    return { db: scoped, caller, loaders: createLoaders(scoped, caller), metrics, keyChanged };
+    return {
+      db: scoped,
+      caller,
+      requestId: requestIdOf(request),
+      loaders: createLoaders(scoped, caller),
+      metrics,
+      keys,
+      sendTargets: new Map(),
+    };
   };
 }

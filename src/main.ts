@@ -52,6 +52,7 @@ async function main() {
     const idle = setInterval(() => server.closeIdleConnections(), 50);
     server.close(async () => {
       clearInterval(idle);
+      await herald.dispose(); // writes the key usage counted since the last flush
       await db.close();
       clearTimeout(deadline);
       logger.info('stopped');

@@ -95,7 +95,11 @@ export function jsonObject(value: Record<string, unknown> | null | undefined, fi
   return value;
 }
 
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /** Ids are UUIDs: anything else matches no row (and never reaches the database as a uuid). */
 export function idFilter(value: string): { id: string } | { id: { in: string[] } } {
-  return UUID.test(value) ? { id: value } : { id: { in: [] } };
+  return isUuid(value) ? { id: value } : { id: { in: [] } };
 }

@@ -4,7 +4,7 @@
 // deletes) or its data (creates), whatever the resolver passed.
 import type { PrismaClient } from './index.ts';
 
-const ACCOUNT_OWNED = new Set(['Channel', 'Recipient', 'ApiKey', 'Message', 'Member']);
+const ACCOUNT_OWNED = new Set(['Channel', 'Recipient', 'ApiKey', 'Message', 'Member', 'AuditEvent']);
 const CREATES = new Set(['create', 'createMany', 'createManyAndReturn']);
 const FILTERED = new Set([
   'findUnique',

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Caller } from '../auth/index.ts';
+import type { Caller } from '../auth/caller.ts';
 import type { Context } from '../context.ts';
 import type { Logger } from '../logger.ts';
-
-const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+import { requestIdOf } from '../request-id.ts';
 
 interface RequestState {
   id: string;
@@ -30,8 +28,7 @@ export function useRequestLog(logger: Logger): Plugin<Context> {
   const requests = new WeakMap<Request, RequestState>();
   return {
     onRequest({ request }) {
-      const incoming = request.headers.get('x-request-id');
-      requests.set(request, { id: incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID(), start: performance.now() });
+      requests.set(request, { id: requestIdOf(request), start: performance.now() });
     },
     onExecute({ args }) {
       const context = args.contextValue as Context & { request: Request };

@@ -1,6 +1,8 @@
-import { generateSecret } from '../auth/api-keys.ts';
-import type { Context } from '../context.ts';
-import { BadUserInputError, NotFoundError } from '../errors.ts';
+import { keyStatus, previousSecretActiveUntil } from '../auth/key-status.ts';
+import { actorOf, type Context } from '../context.ts';
+import type { ScopeData } from '../data/api-keys.ts';
+import { USAGE_MAX_DAYS, type UsageDay } from '../data/usage.ts';
+import { BadUserInputError } from '../errors.ts';
 import type { ApiKey as ApiKeyRow } from '../generated/prisma/client.ts';
 import { memberCaller } from '../scoping/middleware.ts';
 import { idFilter, LIMITS, slugs, text } from '../validation.ts';
@@ -13,6 +15,15 @@ const ScopeKind = builder.enumType('ScopeKind', {
   values: {
     ALL: { description: 'All Recipients: the key can target every recipient of the account.' },
     CHANNELS: { description: 'Channel Scoped: the key can target only the channels assigned to it.' },
+  },
+});
+
+const ApiKeyStatus = builder.enumType('ApiKeyStatus', {
+  description: 'Whether a key authenticates requests.',
+  values: {
+    ACTIVE: { description: 'It authenticates requests.' },
+    EXPIRED: { description: 'Past its expiresAt: refused exactly like an unknown key.' },
+    REVOKED: { description: 'Revoked by a member: refused exactly like an unknown key, for good.' },
   },
 });
 
@@ -33,7 +44,20 @@ const Scope = builder.objectRef<ScopeShape>('Scope').implement({
   }),
 });
 
-const ApiKey = builder.prismaObject('ApiKey', {
+const ApiKeyUsageDay = builder.objectRef<UsageDay>('ApiKeyUsageDay').implement({
+  description: 'What one key did on one day (UTC).',
+  fields: (t) => ({
+    day: t.expose('day', { type: 'Date' }),
+    requests: t.exposeInt('requests', { description: 'Requests the key authenticated, refused ones included.' }),
+    messages: t.exposeInt('messages', { description: 'Messages sent.' }),
+    recipients: t.exposeInt('recipients', { description: 'Recipients reached by those messages.' }),
+    refused: t.exposeInt('refused', { description: 'Requests refused after authentication (scope, rate limit, address, bad input).' }),
+  }),
+});
+
+const lifecycle = { revokedAt: true, expiresAt: true, previousSecretExpiresAt: true } as const;
+
+export const ApiKey = builder.prismaObject('ApiKey', {
   description: "A secret token for the account's backend. Lists show its prefix, never the secret.",
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -51,6 +75,37 @@ const ApiKey = builder.prismaObject('ApiKey', {
       nullable: true,
       description: 'When the key last authenticated a request, accurate to a minute; null until its first use.',
     }),
+    status: t.field({
+      type: ApiKeyStatus,
+      select: lifecycle,
+      resolve: (key) => keyStatus(key, new Date()),
+    }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When the key stops working; null: never.' }),
+    revokedAt: t.expose('revokedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a member revoked the key; null while it is not revoked.',
+    }),
+    previousSecretExpiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'After rollApiKey: until when the previous secret still works; null when it no longer does.',
+      select: lifecycle,
+      resolve: (key) => previousSecretActiveUntil(key, new Date()),
+    }),
+    createdBy: t.relation('createdBy', { nullable: true, description: 'The member who created the key.' }),
+    usage: t.field({
+      type: [ApiKeyUsageDay],
+      description: `Per-day usage in UTC, newest day first, for the last \`days\` days (1 to ${USAGE_MAX_DAYS}) that had any use.`,
+      args: { days: t.arg.int({ description: `1 to ${USAGE_MAX_DAYS}; 30 when absent.` }) },
+      resolve: (key, { days }, ctx) => {
+        const span = days ?? 30;
+        if (!Number.isInteger(span) || span < 1 || span > USAGE_MAX_DAYS) {
+          throw new BadUserInputError(`days must be 1 to ${USAGE_MAX_DAYS}.`, 'days');
+        }
+        return ctx.loaders.usage.load({ keyId: key.id, days: span });
+      },
+    }),
   }),
 });
 
@@ -65,39 +120,66 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: '1 to 100 characters.' }),
     scope: t.field({ type: ScopeInput, required: true }),
+    expiresAt: t.field({ type: 'DateTime', description: 'In the future; absent: the key never expires.' }),
   }),
 });
 
 const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
+  description: 'Absent fields stay as they are; an explicit null clears expiresAt.',
   fields: (t) => ({
     id: t.id({ required: true }),
     name: t.string({ description: '1 to 100 characters. Absent: unchanged.' }),
     scope: t.field({ type: ScopeInput, description: 'The new scope, replacing the old one. Absent: unchanged.' }),
+    expiresAt: t.field({ type: 'DateTime', description: 'In the future; null: never expires; absent: unchanged.' }),
   }),
 });
 
-const CreateApiKeyPayload = builder.objectRef<{ apiKey: ApiKeyRow; secret: string }>('CreateApiKeyPayload').implement({
-  description: 'The new key, and its secret: shown this once.',
+const MAX_GRACE_SECONDS = 86_400;
+
+const RollApiKeyInput = builder.inputType('RollApiKeyInput', {
   fields: (t) => ({
-    apiKey: t.field({ type: ApiKey, resolve: (payload) => payload.apiKey }),
-    secret: t.exposeString('secret', { description: 'The secret. It is returned here once and can never be read again.' }),
+    id: t.id({ required: true }),
+    gracePeriodSeconds: t.int({
+      required: true,
+      description: 'How long the previous secret keeps working: 0 (it stops at once) to 86,400 seconds (24 hours).',
+    }),
   }),
 });
+
+const secretPayload = (name: string, description: string, apiKeyDescription?: string) =>
+  builder.objectRef<{ apiKey: ApiKeyRow; secret: string }>(name).implement({
+    description,
+    fields: (t) => ({
+      apiKey: t.field({ type: ApiKey, description: apiKeyDescription, resolve: (payload) => payload.apiKey }),
+      secret: t.exposeString('secret', { description: 'The secret. It is returned here once and can never be read again.' }),
+    }),
+  });
+
+const CreateApiKeyPayload = secretPayload('CreateApiKeyPayload', 'The new key, and its secret: shown this once.');
+const RollApiKeyPayload = secretPayload(
+  'RollApiKeyPayload',
+  'The key with its new secret: shown this once.',
+  'The same key (same id, name, scope and settings) with its new secret’s prefix.',
+);
 
 /** The scope as stored: ALL with no channels, or CHANNELS with a non-empty set of the account's channels. */
-async function scopeData(ctx: Context, scope: { kind: 'ALL' | 'CHANNELS'; channels?: readonly string[] | null }) {
+async function parseScope(ctx: Context, scope: { kind: 'ALL' | 'CHANNELS'; channels?: readonly string[] | null }): Promise<ScopeData> {
   if (scope.kind === 'ALL') {
     if (scope.channels != null) throw new BadUserInputError('scope.channels must be left out when scope.kind is ALL.', 'scope.channels');
-    return { scopeKind: 'ALL' as const, channelIds: [] };
+    return { kind: 'ALL' };
   }
   if (!scope.channels || scope.channels.length === 0) {
     throw new BadUserInputError('scope.channels must name at least one channel when scope.kind is CHANNELS.', 'scope.channels');
   }
-  const channels = await resolveChannels(ctx, slugs(scope.channels, 'scope.channels'), 'scope.channels');
-  return { scopeKind: 'CHANNELS' as const, channelIds: channels.map(({ id }) => ({ id })) };
+  return { kind: 'CHANNELS', channels: await resolveChannels(ctx, slugs(scope.channels, 'scope.channels'), 'scope.channels') };
 }
 
-const keyName = (name: string) => text(name, 'name', LIMITS.apiKeyName);
+const parseKeyName = (name: string) => text(name, 'name', LIMITS.apiKeyName);
+
+function parseExpiry(value: Date, now: Date): Date {
+  if (value.getTime() <= now.getTime()) throw new BadUserInputError('expiresAt must be in the future.', 'expiresAt');
+  return value;
+}
 
 builder.queryFields((t) => ({
   apiKeys: t.prismaField({
@@ -125,36 +207,44 @@ builder.mutationFields((t) => ({
     access: 'member',
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const { accountId } = memberCaller(ctx);
-      const name = keyName(input.name);
-      const { scopeKind, channelIds } = await scopeData(ctx, input.scope);
-      const { secret, hash, prefix } = generateSecret();
-      const apiKey = await ctx.db.apiKey.create({
-        data: { accountId, name, scopeKind, secretHash: hash, prefix, channels: { connect: channelIds } },
-      });
-      return { apiKey, secret };
+      const { memberId } = memberCaller(ctx);
+      const name = parseKeyName(input.name);
+      const expiresAt = input.expiresAt == null ? null : parseExpiry(input.expiresAt, new Date());
+      const scope = await parseScope(ctx, input.scope);
+      return ctx.keys.create(ctx.db, { ...actorOf(ctx), memberId }, { name, scope, expiresAt });
     },
   }),
   updateApiKey: t.prismaField({
     type: 'ApiKey',
-    description: "Edits a key's name and scope. The next request made with the key sees the change.",
+    description: "Edits a key's name, scope and expiry. The next request made with the key sees the change.",
     access: 'member',
     args: { input: t.arg({ type: UpdateApiKeyInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const { accountId } = memberCaller(ctx);
-      const name = input.name == null ? undefined : keyName(input.name);
-      const scope = input.scope == null ? undefined : await scopeData(ctx, input.scope);
-      const updated = await ctx.db.$transaction(async (tx) => {
-        const found = await tx.apiKey.findFirst({ where: { ...idFilter(input.id), accountId }, select: { id: true } });
-        if (!found) throw new NotFoundError('API key', input.id);
-        return tx.apiKey.update({
-          ...query,
-          where: { id: found.id },
-          data: { name, scopeKind: scope?.scopeKind, channels: scope ? { set: scope.channelIds } : undefined },
-        });
-      });
-      ctx.keyChanged(updated.id);
-      return updated;
+      const name = input.name == null ? undefined : parseKeyName(input.name);
+      const expiresAt =
+        input.expiresAt === undefined ? undefined : input.expiresAt === null ? null : parseExpiry(input.expiresAt, new Date());
+      const scope = input.scope == null ? undefined : await parseScope(ctx, input.scope);
+      return ctx.keys.update(ctx.db, actorOf(ctx), input.id, { name, scope, expiresAt }, query);
+    },
+  }),
+  revokeApiKey: t.prismaField({
+    type: 'ApiKey',
+    description: "Revokes a key for good: its next request, on any instance, is refused like an unknown key's.",
+    access: 'member',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, { id }, ctx) => ctx.keys.revoke(ctx.db, actorOf(ctx), id, new Date(), query),
+  }),
+  rollApiKey: t.field({
+    type: RollApiKeyPayload,
+    description: 'A new secret for the same key; the previous one keeps working for the grace period.',
+    access: 'member',
+    args: { input: t.arg({ type: RollApiKeyInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const grace = input.gracePeriodSeconds;
+      if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
+        throw new BadUserInputError(`gracePeriodSeconds must be 0 to ${MAX_GRACE_SECONDS}.`, 'gracePeriodSeconds');
+      }
+      return ctx.keys.roll(ctx.db, actorOf(ctx), input.id, grace, new Date());
     },
   }),
 }));

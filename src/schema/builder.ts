@@ -1,6 +1,6 @@
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import { DateResolver, DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { Context } from '../context.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
@@ -11,6 +11,7 @@ export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   DefaultFieldNullability: false;
   Scalars: {
+    Date: { Input: Date; Output: Date };
     DateTime: { Input: Date; Output: Date };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
     ID: { Input: string; Output: string };
@@ -27,6 +28,7 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.addScalarType('DateTime', DateTimeResolver, { description: 'An ISO-8601 date-time (graphql-scalars DateTime).' });
+builder.addScalarType('Date', DateResolver, { description: 'A calendar day, YYYY-MM-DD, in UTC (graphql-scalars Date).' });
 builder.addScalarType('JSONObject', JSONObjectResolver, { description: 'A JSON object (graphql-scalars JSONObject).' });
 
 builder.queryType({});

@@ -1,3 +1,5 @@
+import { actorOf } from '../context.ts';
+import { audited, createdFields } from '../data/audit.ts';
 import { accountCaller, memberCaller } from '../scoping/middleware.ts';
 import { visibleChannels } from '../scoping/visibility.ts';
 import { LIMITS, slug, text } from '../validation.ts';
@@ -41,9 +43,12 @@ builder.mutationField('createChannel', (t) =>
     resolve: async (query, _root, { input }, ctx) => {
       const { accountId } = memberCaller(ctx);
       const data = { slug: slug(input.slug, 'slug'), name: text(input.name, 'name', LIMITS.channelName) };
-      return ctx.db.channel
-        .create({ ...query, data: { ...data, accountId } })
-        .catch(rethrowUniqueViolation(`A channel with slug "${data.slug}" already exists.`, 'slug'));
+      return audited(ctx.db, actorOf(ctx), async (tx) => {
+        const channel = await tx.channel
+          .create({ ...query, data: { ...data, accountId } })
+          .catch(rethrowUniqueViolation(`A channel with slug "${data.slug}" already exists.`, 'slug'));
+        return { result: channel, event: { action: 'CHANNEL_CREATED', changes: createdFields(data) } };
+      });
     },
   }),
 );

@@ -3,5 +3,7 @@ import './channels.ts';
 import './recipients.ts';
 import './api-keys.ts';
 import './messages.ts';
+import './members.ts';
+import './audit.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,11 +1,11 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
-import { BadUserInputError } from '../errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { accountCaller, keyCaller, resolvedTarget } from '../scoping/middleware.ts';
 import { visibleMessages } from '../scoping/visibility.ts';
 import { jsonObject, LIMITS, text } from '../validation.ts';
 import { builder } from './builder.ts';
 import { resolveChannels } from './channel-refs.ts';
+import { PageInfo, type PageInfoShape, pageArgs, pageRequest } from './pagination.ts';
 
 const Message = builder.prismaObject('Message', {
   description: 'What send created: the message, its target and how many recipients it reached.',
@@ -29,34 +29,7 @@ const Message = builder.prismaObject('Message', {
   }),
 });
 
-// ---- messages: newest first, cursor = the message's creation sequence ----
-
-const PAGE_DEFAULT = 20;
-const PAGE_MAX = 100;
-
-const MAX_SEQ = 2n ** 63n - 1n;
-const encodeCursor = (seq: bigint) => Buffer.from(`message:${seq}`).toString('base64url');
-function decodeCursor(cursor: string): bigint {
-  const match = /^message:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match || BigInt(match[1]) > MAX_SEQ) throw new BadUserInputError('after is not a cursor of this list.', 'after');
-  return BigInt(match[1]);
-}
-
-interface PageInfoShape {
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-  startCursor: string | null;
-  endCursor: string | null;
-}
-
-const PageInfo = builder.objectRef<PageInfoShape>('PageInfo').implement({
-  fields: (t) => ({
-    hasNextPage: t.exposeBoolean('hasNextPage'),
-    hasPreviousPage: t.exposeBoolean('hasPreviousPage'),
-    startCursor: t.exposeString('startCursor', { nullable: true }),
-    endCursor: t.exposeString('endCursor', { nullable: true }),
-  }),
-});
+// ---- messages: newest first (see ./pagination.ts) ----
 
 type MessageRow = Prisma.MessageGetPayload<object>;
 
@@ -85,36 +58,18 @@ builder.queryField('messages', (t) =>
     description:
       'Messages the caller may see, newest first. A CHANNELS key sees only the messages whose channels all lie within its scope.',
     access: 'caller',
-    args: {
-      first: t.arg.int({ description: `Page size: 0 to ${PAGE_MAX}, ${PAGE_DEFAULT} when absent.` }),
-      after: t.arg.string({ description: 'The endCursor of the previous page.' }),
-    },
+    args: { first: t.arg.int(pageArgs.first), after: t.arg.string(pageArgs.after) },
     resolve: async (_root, { first, after }, ctx, info) => {
-      const take = first ?? PAGE_DEFAULT;
-      if (!Number.isInteger(take) || take < 0 || take > PAGE_MAX) {
-        throw new BadUserInputError(`first must be 0 to ${PAGE_MAX}.`, 'first');
-      }
+      const request = pageRequest('message', first, after);
       const visible = visibleMessages(accountCaller(ctx));
-      const before = after == null ? undefined : decodeCursor(after);
       const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'], typeName: 'Message' });
       const rows = await ctx.db.message.findMany({
         ...query,
-        where: before === undefined ? visible : { AND: [visible, { seq: { lt: before } }] },
+        where: request.seq === undefined ? visible : { AND: [visible, { seq: request.seq }] },
         orderBy: { seq: 'desc' },
-        take: take + 1,
+        take: request.take,
       });
-      const page = rows.slice(0, take);
-      const edges = page.map((node) => ({ cursor: encodeCursor(node.seq), node }));
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: rows.length > take,
-          hasPreviousPage: before !== undefined,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
-        },
-        totalCount: () => ctx.db.message.count({ where: visible }),
-      };
+      return { ...request.page(rows), totalCount: () => ctx.db.message.count({ where: visible }) };
     },
   }),
 );
@@ -154,9 +109,9 @@ builder.mutationField('send', (t) =>
     description: "Sends a message with an API key, within the key's scope.",
     access: { send: (args) => args.input.target?.channels },
     args: { input: t.arg({ type: SendInput, required: true }) },
-    resolve: async (_root, args, ctx) => {
+    resolve: async (_root, args, ctx, info) => {
       const { accountId, key } = keyCaller(ctx);
-      const target = resolvedTarget(args);
+      const target = resolvedTarget(ctx, info);
       const { message } = args.input;
       const title = text(message.title, 'message.title', LIMITS.title);
       const body = text(message.body, 'message.body', LIMITS.body, { min: 0, multiline: true });

@@ -1,3 +1,5 @@
+import { actorOf } from '../context.ts';
+import { audited, createdFields } from '../data/audit.ts';
 import { accountCaller } from '../scoping/middleware.ts';
 import { LIMITS, slugs, text } from '../validation.ts';
 import { builder } from './builder.ts';
@@ -31,12 +33,16 @@ builder.mutationField('createRecipient', (t) =>
       const { accountId } = accountCaller(ctx);
       const externalId = text(input.externalId, 'externalId', LIMITS.externalId);
       const channels = await resolveChannels(ctx, slugs(input.channels, 'channels'), 'channels');
-      return ctx.db.recipient
-        .create({
-          ...query,
-          data: { accountId, externalId, channels: { connect: channels.map(({ id }) => ({ id })) } },
-        })
-        .catch(rethrowUniqueViolation(`A recipient with externalId ${JSON.stringify(externalId)} already exists.`, 'externalId'));
+      return audited(ctx.db, actorOf(ctx), async (tx) => {
+        const recipient = await tx.recipient
+          .create({
+            ...query,
+            data: { accountId, externalId, channels: { connect: channels.map(({ id }) => ({ id })) } },
+          })
+          .catch(rethrowUniqueViolation(`A recipient with externalId ${JSON.stringify(externalId)} already exists.`, 'externalId'));
+        const changes = createdFields({ externalId, channels: channels.map((c) => c.slug).sort() });
+        return { result: recipient, event: { action: 'RECIPIENT_CREATED', changes } };
+      });
     },
   }),
 );

@@ -12,8 +12,8 @@ import SchemaBuilder, {
   type SchemaTypes,
   type TypeParam,
 } from '@pothos/core';
-import type { GraphQLFieldResolver } from 'graphql';
-import type { ApiKeyCaller, Caller, MemberCaller } from '../auth/index.ts';
+import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
+import type { ApiKeyCaller, Caller, MemberCaller } from '../auth/caller.ts';
 import { BadUserInputError, ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import { listForMessage } from '../validation.ts';
 import { checkSubscription, type Refusal, resolveTarget, type Target } from './rules.ts';
@@ -30,11 +30,14 @@ export type Access<Args> =
   | { send: (args: Args) => readonly string[] | null | undefined }
   | { subscribe: (args: Args) => readonly string[] };
 
-const TARGET = Symbol('resolvedTarget');
+/** Where the middleware leaves the target it resolved for a `send` field: the request's context. */
+interface SendTargets {
+  sendTargets: Map<string | number, Target>;
+}
 
-/** The target the middleware resolved for a `send` field. */
-export function resolvedTarget(args: object): Target {
-  const target = (args as { [TARGET]?: Target })[TARGET];
+/** The target the middleware resolved for this `send` field (by its response key: aliases are separate sends). */
+export function resolvedTarget(context: SendTargets, info: Pick<GraphQLResolveInfo, 'path'>): Target {
+  const target = context.sendTargets.get(info.path.key);
   if (!target) throw new Error('resolvedTarget: the field has no `send` access rule');
   return target;
 }
@@ -99,7 +102,8 @@ export class AccessPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
         if (caller.kind !== 'key') throw new ForbiddenError(`${field} needs an API key: members manage the account, API keys send.`);
         const decision = resolveTarget(caller.key.scope, access.send(args));
         if (!decision.ok) throw refusalError(caller.key, decision, 'target');
-        return resolver(parent, { ...args, [TARGET]: decision.target }, context, info);
+        (context as SendTargets).sendTargets.set(info.path.key, decision.target);
+        return resolver(parent, args, context, info);
       }
       if (caller.kind === 'key') {
         const decision = checkSubscription(caller.key.scope, access.subscribe(args));

@@ -1,7 +1,7 @@
 // What a caller sees, as data filters applied in the database so lists and
 // counts agree: a CHANNELS key sees its channels, and the messages canSeeMessage
 // in ./rules.ts admits.
-import type { ApiKeyCaller, MemberCaller } from '../auth/index.ts';
+import type { ApiKeyCaller, MemberCaller } from '../auth/caller.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 
 type AccountCaller = MemberCaller | ApiKeyCaller;

@@ -136,8 +136,8 @@ export class TestHerald {
 
   /**
    * Everything an account owns, as rows: a rejected request must leave it equal.
-   * lastUsedAt is left out: authenticating a key sets it, by design, even when
-   * the request is then refused.
+   * lastUsedAt and usage counts are left out: authenticating a key sets them, by
+   * design, even when the request is then refused (usage counts the refusal).
    */
   async snapshot(accountSlug: string): Promise<unknown> {
     const [row] = await this.db.prisma.$queryRaw<{ snapshot: unknown }[]>`
@@ -147,7 +147,8 @@ export class TestHerald {
         'channels', (SELECT json_agg(c ORDER BY c.id) FROM "Channel" c JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
         'recipients', (SELECT json_agg(r ORDER BY r.id) FROM "Recipient" r JOIN "Account" a ON a.id = r."accountId" WHERE a.slug = ${accountSlug}),
         'subscriptions', (SELECT json_agg(rc ORDER BY rc."A", rc."B") FROM "_RecipientChannels" rc JOIN "Channel" c ON c.id = rc."A" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
-        'apiKeys', (SELECT json_agg(json_build_object('id', k.id, 'name', k.name, 'scopeKind', k."scopeKind", 'secretHash', k."secretHash", 'updatedAt', k."updatedAt") ORDER BY k.id) FROM "ApiKey" k JOIN "Account" a ON a.id = k."accountId" WHERE a.slug = ${accountSlug}),
+        'apiKeys', (SELECT json_agg(json_build_object('id', k.id, 'name', k.name, 'scopeKind', k."scopeKind", 'secretHash', k."secretHash", 'prefix', k.prefix, 'previousSecretHash', k."previousSecretHash", 'previousSecretExpiresAt', k."previousSecretExpiresAt", 'expiresAt', k."expiresAt", 'revokedAt', k."revokedAt", 'createdById', k."createdById", 'updatedAt', k."updatedAt") ORDER BY k.id) FROM "ApiKey" k JOIN "Account" a ON a.id = k."accountId" WHERE a.slug = ${accountSlug}),
+        'auditEvents', (SELECT json_agg(e ORDER BY e.seq) FROM "AuditEvent" e JOIN "Account" a ON a.id = e."accountId" WHERE a.slug = ${accountSlug}),
         'keyChannels', (SELECT json_agg(kc ORDER BY kc."A", kc."B") FROM "_ApiKeyChannels" kc JOIN "Channel" c ON c.id = kc."B" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
         'messages', (SELECT json_agg(msg ORDER BY msg.id) FROM "Message" msg JOIN "Account" a ON a.id = msg."accountId" WHERE a.slug = ${accountSlug}),
         'messageChannels', (SELECT json_agg(mc ORDER BY mc."A", mc."B") FROM "_MessageChannels" mc JOIN "Channel" c ON c.id = mc."A" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),

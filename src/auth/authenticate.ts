@@ -1,0 +1,62 @@
+// The one authentication path: credentials from the header, verified, with
+// failed attempts counted per source address and per key prefix.
+import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
+import { displayPrefix, looksLikeApiKey } from './api-keys.ts';
+import { parseAuthorization } from './bearer.ts';
+import type { Caller } from './caller.ts';
+import type { FailureStore } from './failures.ts';
+import type { AuthenticateMember } from './members.ts';
+import type { VerifyKey } from './verify-key.ts';
+
+/** `source`: the client's address, for rate limiting failed attempts. */
+export type Authenticate = (request: Request, source: string) => Promise<Caller>;
+
+export interface FailureStores {
+  /** Failures that cost a lookup: shared by a fleet (the database on PostgreSQL). */
+  shared: FailureStore;
+  /** Malformed credentials, refused without any database work: counted in this process. */
+  local: FailureStore;
+}
+
+// The same answer for malformed, unknown, wrong, revoked and expired keys: nothing to learn from it.
+const invalidKey = () => new UnauthenticatedError('The API key is invalid.');
+
+export function createAuthenticator(verifyKey: VerifyKey, authenticateMember: AuthenticateMember, failures: FailureStores): Authenticate {
+  /** The caller, or the UnauthenticatedError to answer with (a failed attempt). */
+  const verify = async (
+    credentials: { kind: 'key'; secret: string } | { kind: 'member'; token: string },
+  ): Promise<{ caller: Caller } | { refusal: UnauthenticatedError }> => {
+    if (credentials.kind === 'member') {
+      try {
+        return { caller: await authenticateMember(credentials.token) };
+      } catch (error) {
+        if (error instanceof UnauthenticatedError) return { refusal: error };
+        throw error;
+      }
+    }
+    const verification = await verifyKey(credentials.secret);
+    return verification.valid ? { caller: verification.caller } : { refusal: invalidKey() };
+  };
+
+  return async (request, source) => {
+    const credentials = parseAuthorization(request.headers.get('authorization'));
+    if (credentials.kind === 'none') return { kind: 'anonymous' };
+    const token = credentials.kind === 'key' ? credentials.secret : credentials.token;
+    const buckets = [`ip:${source}`, ...(token !== null && looksLikeApiKey(token) ? [`key:${displayPrefix(token)}`] : [])];
+    if (credentials.kind === 'malformed') {
+      const blocked = await failures.local.fail(buckets);
+      if (blocked > 0) throw new RateLimitedError(blocked);
+      throw token === null ? new UnauthenticatedError('The Authorization header must be: Bearer <API key or member token>.') : invalidKey();
+    }
+    // Checked alongside verification, not before it: a blocked caller learns
+    // nothing from the outcome, and an allowed one waits for one round trip.
+    // A blocked address is refused outright (stolen credentials cannot be
+    // tested); a blocked key prefix refuses only wrong keys, or anyone who saw
+    // a prefix could lock the real key out.
+    const [blocked, outcome] = await Promise.all([failures.shared.blockedFor([`ip:${source}`]), verify(credentials)]);
+    if (blocked > 0) throw new RateLimitedError(blocked);
+    if ('caller' in outcome) return outcome.caller;
+    const after = await failures.shared.fail(buckets);
+    throw after > 0 ? new RateLimitedError(after) : outcome.refusal;
+  };
+}
