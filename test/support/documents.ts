@@ -67,3 +67,70 @@ export const Send = graphql(`
 export const Typename = graphql(`
   query Typename { __typename }
 `);
+
+export const ApiKeyLifecycle = graphql(`
+  query ApiKeyLifecycle($id: ID!) {
+    apiKey(id: $id) { id name prefix status expiresAt revokedAt previousSecretExpiresAt updatedAt createdBy { id subject } }
+  }
+`);
+
+export const RevokeApiKey = graphql(`
+  mutation RevokeApiKey($id: ID!) {
+    revokeApiKey(id: $id) { id name prefix status revokedAt previousSecretExpiresAt }
+  }
+`);
+
+export const RollApiKey = graphql(`
+  mutation RollApiKey($input: RollApiKeyInput!) {
+    rollApiKey(input: $input) {
+      secret
+      apiKey { id name prefix status previousSecretExpiresAt scope { kind channels { slug } } }
+    }
+  }
+`);
+
+export const ApiKeyUsage = graphql(`
+  query ApiKeyUsage($id: ID!, $days: Int) {
+    apiKey(id: $id) { id usage(days: $days) { day requests messages recipients refused } }
+  }
+`);
+
+export const AuditEvents = graphql(`
+  query AuditEvents($first: Int, $after: String, $apiKeyId: ID) {
+    auditEvents(first: $first, after: $after, apiKeyId: $apiKeyId) {
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id at action member { id subject } apiKey { id name } changes requestId } }
+    }
+  }
+`);
+
+// The API Keys page's own documents: what a real dashboard asks in one request.
+export const DashboardApiKeys = graphql(`
+  query DashboardApiKeys {
+    apiKeys {
+      id name prefix status createdAt updatedAt lastUsedAt expiresAt revokedAt previousSecretExpiresAt
+      createdBy { id subject }
+      scope { kind channels { id slug name } }
+      usage(days: 30) { day requests messages recipients refused }
+    }
+  }
+`);
+
+export const DashboardAuditTrail = graphql(`
+  query DashboardAuditTrail($apiKeyId: ID, $after: String) {
+    auditEvents(first: 50, apiKeyId: $apiKeyId, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { id at action changes requestId member { id subject } apiKey { id name prefix status } } }
+    }
+  }
+`);
+
+export const DashboardMessages = graphql(`
+  query DashboardMessages($after: String) {
+    messages(first: 100, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { id title recipientCount allRecipients createdAt channels { slug name } } }
+    }
+  }
+`);

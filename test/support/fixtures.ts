@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { test as base } from 'vitest';
-import type { ScopeInput, SendInput, SendMutation } from '../generated/graphql.ts';
-import { Channels, CreateApiKey, CreateChannel, CreateRecipient, Send } from './documents.ts';
+import type { CreateApiKeyInput, ScopeInput, SendInput, SendMutation } from '../generated/graphql.ts';
+import { Channels, CreateApiKey, CreateChannel, CreateRecipient, RollApiKey, Send } from './documents.ts';
 import { dataOf, type RequestOptions, type Result, TestHerald } from './herald.ts';
 
 export class TestAccount {
@@ -44,9 +44,15 @@ export class TestAccount {
     for (let i = 0; i < n; i += 1) await this.recipient(`${prefix}-${i}`, channels);
   }
 
-  async key(scope: ScopeInput, name = `key-${randomUUID().slice(0, 8)}`): Promise<TestKey> {
-    const { createApiKey } = dataOf(await this.run(CreateApiKey, { input: { name, scope } }));
+  async key(scope: ScopeInput, name = `key-${randomUUID().slice(0, 8)}`, settings: Partial<CreateApiKeyInput> = {}): Promise<TestKey> {
+    const { createApiKey } = dataOf(await this.run(CreateApiKey, { input: { name, scope, ...settings } }));
     return new TestKey(this.herald, createApiKey.apiKey.id, name, createApiKey.secret);
+  }
+
+  /** Rolls the key; the returned TestKey holds the new secret (the old one keeps its own). */
+  async roll(key: TestKey, gracePeriodSeconds: number): Promise<TestKey> {
+    const { rollApiKey } = dataOf(await this.run(RollApiKey, { input: { id: key.id, gracePeriodSeconds } }));
+    return new TestKey(this.herald, key.id, key.name, rollApiKey.secret);
   }
 
   snapshot(): Promise<unknown> {

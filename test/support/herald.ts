@@ -60,7 +60,8 @@ export class TestHerald {
     readonly statements: string[],
   ) {}
 
-  static async start(overrides: Partial<Config> = {}): Promise<TestHerald> {
+  /** `usageFlushMs`: how often counted key usage is written (200 ms here, so that tests need not wait 5 s). */
+  static async start(overrides: Partial<Config> = {}, { usageFlushMs = 200 }: { usageFlushMs?: number } = {}): Promise<TestHerald> {
     const provided = inject('database');
     const statements: string[] = [];
     const onQuery = (sql: string) => statements.push(sql);
@@ -79,7 +80,7 @@ export class TestHerald {
       },
     });
     const logger = pino({ level: 'info' }, sink);
-    const yoga = await createHerald({ config: testConfig(overrides), db, logger });
+    const yoga = await createHerald({ config: testConfig(overrides), db, logger, usageFlushMs });
     return new TestHerald(db, yoga, logText, statements);
   }
 
@@ -96,6 +97,7 @@ export class TestHerald {
   }
 
   async close(): Promise<void> {
+    await this.yoga.dispose();
     await this.db.close();
   }
 
