@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
 import { localMigrationNames } from '../../src/db/migrations.ts';
-import { CreateApiKey, CreateChannel, CreateRecipient, Send, UpdateApiKey } from '../support/documents.ts';
+import { CreateApiKey, CreateChannel, CreateRecipient, RevokeApiKey, RollApiKey, Send, UpdateApiKey } from '../support/documents.ts';
 
 const BASE_URL = process.env.FLEET_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECRET = 'fleet-test-secret-long-enough-for-hs256';
@@ -127,6 +127,32 @@ describe('a fleet of two instances on one PostgreSQL', () => {
     await gql(a, member, UpdateApiKey, { input: { id: key.id, scope: { kind: 'CHANNELS', channels: ['east'] } } });
   });
 
+  test('a revoke through A is refused through B on the very next request', async () => {
+    const created = await gql(a, member, CreateApiKey, { input: { name: 'Revoked in the fleet', scope: { kind: 'ALL' } } });
+    const { secret, apiKey } = created.body.data.createApiKey;
+    expect((await gql(b, secret, Send, sendInput())).status).toBe(200);
+    expect((await gql(a, member, RevokeApiKey, { id: apiKey.id })).body.data.revokeApiKey.status).toBe('REVOKED');
+    const refused = await gql(b, secret, Send, sendInput());
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors[0]).toMatchObject({ message: 'The API key is invalid.', extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  test('a roll with a grace through A: both secrets work through B until the grace ends, then only the new one', async () => {
+    const created = await gql(a, member, CreateApiKey, { input: { name: 'Rolled in the fleet', scope: { kind: 'ALL' } } });
+    const old = created.body.data.createApiKey;
+    expect((await gql(b, old.secret, Send, sendInput())).status).toBe(200);
+    const rolled = await gql(a, member, RollApiKey, { input: { id: old.apiKey.id, gracePeriodSeconds: 2 } });
+    const { secret, apiKey } = rolled.body.data.rollApiKey;
+    const graceEnd = Date.parse(apiKey.previousSecretExpiresAt);
+    for (const instance of [b, a]) {
+      expect((await gql(instance, old.secret, Send, sendInput())).status).toBe(200);
+      expect((await gql(instance, secret, Send, sendInput())).status).toBe(200);
+    }
+    await new Promise((r) => setTimeout(r, graceEnd - Date.now() + 50));
+    expect((await gql(b, old.secret, Send, sendInput())).status).toBe(401);
+    expect((await gql(b, secret, Send, sendInput())).status).toBe(200);
+  });
+
   test('500 concurrent sends over both instances: exact message and delivery counts', async () => {
     const before = (await sql.query('SELECT (SELECT count(*) FROM "Message")::int AS m, (SELECT count(*) FROM "Delivery")::int AS d'))
       .rows[0];
@@ -138,14 +164,17 @@ describe('a fleet of two instances on one PostgreSQL', () => {
     expect(after.d - before.d).toBe(500 * 4);
   }, 120_000);
 
-  test('SIGTERM during a send storm: exits 0, loses no acknowledged message, leaves no partial one', async () => {
+  test('SIGTERM during a send storm: exits 0, loses no acknowledged message, leaves no partial one, writes its usage counts', async () => {
+    // A key of its own, used through B only: its usage is what B wrote.
+    const created = await gql(a, member, CreateApiKey, { input: { name: 'Storm', scope: { kind: 'CHANNELS', channels: ['east'] } } });
+    const storm = { secret: created.body.data.createApiKey.secret as string, id: created.body.data.createApiKey.apiKey.id as string };
     const acknowledged: string[] = [];
     let failures = 0;
     let stop = false;
     const worker = async () => {
       while (!stop) {
         try {
-          const r = await gql(b, key.secret, Send, sendInput(['east']));
+          const r = await gql(b, storm.secret, Send, sendInput(['east']));
           if (r.status === 200) acknowledged.push(r.body.data.send.message.id);
           else failures += 1;
         } catch {
@@ -155,12 +184,12 @@ describe('a fleet of two instances on one PostgreSQL', () => {
         }
       }
     };
-    const storm = Promise.all(Array.from({ length: 20 }, worker));
+    const workers = Promise.all(Array.from({ length: 20 }, worker));
     while (acknowledged.length < 100) await new Promise((r) => setTimeout(r, 10));
     b.process.kill('SIGTERM');
     expect(await b.exited).toBe(0);
     stop = true;
-    await storm;
+    await workers;
     expect(failures).toBeGreaterThan(0);
     const { rows } = await sql.query('SELECT id::text FROM "Message" WHERE id = ANY($1::uuid[])', [acknowledged]);
     expect(rows.length).toBe(acknowledged.length);
@@ -168,6 +197,11 @@ describe('a fleet of two instances on one PostgreSQL', () => {
       'SELECT m.id FROM "Message" m LEFT JOIN "Delivery" d ON d."messageId" = m.id GROUP BY m.id, m."recipientCount" HAVING count(d.*) <> m."recipientCount"',
     );
     expect(partial.rows).toEqual([]);
+    // Usage counted in memory reached the database before B exited (it flushes every 5 s and at shutdown).
+    const usage = await sql.query('SELECT coalesce(sum(requests), 0)::int AS requests FROM "ApiKeyUsage" WHERE "apiKeyId" = $1', [
+      storm.id,
+    ]);
+    expect(usage.rows[0].requests).toBeGreaterThanOrEqual(acknowledged.length);
     // A is unaffected.
     expect((await gql(a, key.secret, Send, sendInput())).status).toBe(200);
   }, 120_000);
