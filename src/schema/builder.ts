@@ -1,10 +1,15 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import PrismaPlugin from '@pothos/plugin-prisma';
+import { getNamedType, getNullableType, isListType } from 'graphql';
 import { DateResolver, DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { Context } from '../context.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import '../scoping/middleware.ts';
+
+/** The length the cost model assumes for a list without a page size (apiKeys, channels, …). */
+export const LIST_LENGTH = 10;
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -17,8 +22,21 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
   };
 }>({
-  plugins: ['access', PrismaPlugin],
+  plugins: ['access', ComplexityPlugin, PrismaPlugin],
   defaultFieldNullability: false,
+  // The cost model; src/plugins/limits.ts measures each request with it and
+  // enforces GRAPHQL_MAX_COST before execution, so the plugin's own check, made
+  // in the root resolvers, is off. A field costs 1; a list multiplies its
+  // selection by 10 (a guess at its length), except a connection's edges: the
+  // connection field's `complexity` multiplies by its page size (`first`).
+  complexity: {
+    disabled: true,
+    fieldComplexity: (_args, _context, field) => {
+      const type = getNullableType(field.type);
+      if (!isListType(type)) return 1;
+      return { field: 1, multiplier: field.name === 'edges' && getNamedType(type).name.endsWith('Edge') ? 1 : LIST_LENGTH };
+    },
+  },
   prisma: {
     client: (context) => context.db,
     dmmf: getDatamodel(),

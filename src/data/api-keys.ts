@@ -1,0 +1,249 @@
+// The one place that writes API keys. Every write runs in a transaction with its
+// audit event and drops the key from the authentication cache before it starts
+// and after it commits, so the next request with the key reads what was written.
+import { generateSecret, sameHash } from '../auth/api-keys.ts';
+import { type KeyLifecycle, keyStatus, type PresentedSecret } from '../auth/key-status.ts';
+import type { PrismaClient } from '../db/index.ts';
+import { BadUserInputError, NotFoundError } from '../errors.ts';
+import type { ApiKey, Prisma } from '../generated/prisma/client.ts';
+import type { KeyScope } from '../scoping/rules.ts';
+import { isUuid } from '../validation.ts';
+import { type Actor, type AuditEntry, audited, changedFields, createdFields } from './audit.ts';
+import type { KeyCache } from './key-cache.ts';
+
+/** A key as authentication reads it: who it is, its scope, its lifecycle, and which secret was presented. */
+export interface AuthKey extends KeyLifecycle {
+  id: string;
+  accountId: string;
+  name: string;
+  scope: KeyScope;
+  presented: PresentedSecret;
+  /** Epoch ms, or null before its first use. */
+  lastUsedAt: number | null;
+}
+
+/** A scope as stored: ALL, or CHANNELS with the account's channels (ids to store, slugs for the audit trail). */
+export type ScopeData = { kind: 'ALL' } | { kind: 'CHANNELS'; channels: { id: string; slug: string }[] };
+
+/** Absent (undefined): unchanged; null (expiresAt only): cleared. */
+export interface KeyChanges {
+  name?: string;
+  scope?: ScopeData;
+  expiresAt?: Date | null;
+}
+
+/** plugin-prisma's selection for the returned row (what the query asks of it). */
+type Selection = { select?: Prisma.ApiKeySelect; include?: Prisma.ApiKeyInclude } | object;
+
+/** lastUsedAt is accurate to a minute: a key writes it at most once a minute. */
+const LAST_USED_PRECISION_MS = 60_000;
+
+const scopeForAudit = (scope: ScopeData) => ({
+  kind: scope.kind,
+  channels: scope.kind === 'ALL' ? [] : scope.channels.map((c) => c.slug).sort(),
+});
+const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
+
+const AUTH_SELECT = {
+  id: true,
+  accountId: true,
+  name: true,
+  scopeKind: true,
+  secretHash: true,
+  previousSecretHash: true,
+  revokedAt: true,
+  expiresAt: true,
+  previousSecretExpiresAt: true,
+  lastUsedAt: true,
+  channels: { select: { slug: true } },
+} as const;
+
+export class ApiKeyStore {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly cache?: KeyCache,
+  ) {}
+
+  /** The key one of whose secrets hashes to `hash` (the current or the previous one), or null. */
+  async findBySecretHash(hash: string): Promise<AuthKey | null> {
+    const cached = this.cache?.get(hash);
+    if (cached) return cached;
+    const startedAt = this.cache?.begin() ?? 0;
+    const row = await this.prisma.apiKey.findFirst({
+      where: { OR: [{ secretHash: hash }, { previousSecretHash: hash }] },
+      select: AUTH_SELECT,
+    });
+    // Found by a unique index; compared again in constant time, which also tells which secret it was.
+    const presented =
+      row && sameHash(row.secretHash, hash)
+        ? 'current'
+        : row?.previousSecretHash && sameHash(row.previousSecretHash, hash)
+          ? 'previous'
+          : null;
+    if (!row || !presented) return null;
+    const key: AuthKey = {
+      id: row.id,
+      accountId: row.accountId,
+      name: row.name,
+      scope: row.scopeKind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channels: row.channels.map((c) => c.slug) },
+      presented,
+      revokedAt: row.revokedAt,
+      expiresAt: row.expiresAt,
+      previousSecretExpiresAt: row.previousSecretExpiresAt,
+      lastUsedAt: row.lastUsedAt?.getTime() ?? null,
+    };
+    this.cache?.set(hash, key, startedAt);
+    return key;
+  }
+
+  /** Records that the key authenticated a request: at most once a minute, before the response. */
+  async markUsed(key: AuthKey, now: number): Promise<void> {
+    if (key.lastUsedAt !== null && now - key.lastUsedAt < LAST_USED_PRECISION_MS) return;
+    // Raw SQL: Prisma's @updatedAt would bump updatedAt, which means "edited", not "used".
+    await this.prisma.$executeRaw`
+      UPDATE "ApiKey" SET "lastUsedAt" = ${new Date(now)}
+      WHERE id = ${key.id}::uuid AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${new Date(now - LAST_USED_PRECISION_MS)})`;
+    key.lastUsedAt = now;
+  }
+
+  /** A new key and its secret, which nothing stores. */
+  async create(
+    db: PrismaClient,
+    actor: Actor & { memberId: string },
+    input: { name: string; scope: ScopeData; expiresAt: Date | null },
+    selection: Selection = {},
+  ): Promise<{ apiKey: ApiKey; secret: string }> {
+    const { secret, hash, prefix } = generateSecret();
+    const apiKey = await audited(db, actor, async (tx) => {
+      const created = (await tx.apiKey.create({
+        ...selection,
+        data: {
+          accountId: actor.accountId,
+          name: input.name,
+          scopeKind: input.scope.kind,
+          secretHash: hash,
+          prefix,
+          expiresAt: input.expiresAt,
+          createdById: actor.memberId,
+          channels: { connect: input.scope.kind === 'ALL' ? [] : input.scope.channels.map(({ id }) => ({ id })) },
+        },
+      })) as ApiKey;
+      const changes = createdFields({
+        name: input.name,
+        scope: scopeForAudit(input.scope),
+        prefix,
+        expiresAt: iso(input.expiresAt),
+      });
+      return { result: created, event: { action: 'API_KEY_CREATED', apiKeyId: created.id, changes } };
+    });
+    return { apiKey, secret };
+  }
+
+  /** Name, scope and expiry. A revoked key cannot be edited. */
+  update(db: PrismaClient, actor: Actor, id: string, changes: KeyChanges, selection: Selection = {}): Promise<ApiKey> {
+    return this.change(db, actor, id, async (tx, before) => {
+      if (before.revokedAt) throw new BadUserInputError('The API key is revoked: it can no longer be edited.', 'id');
+      const scope = changes.scope;
+      const updated = (await tx.apiKey.update({
+        ...selection,
+        where: { id: before.id },
+        data: {
+          name: changes.name,
+          scopeKind: scope?.kind,
+          channels: scope ? { set: scope.kind === 'ALL' ? [] : scope.channels.map(({ id }) => ({ id })) } : undefined,
+          expiresAt: changes.expiresAt,
+        },
+      })) as ApiKey;
+      const was = { name: before.name, scope: before.scope, expiresAt: iso(before.expiresAt) };
+      const is = {
+        name: changes.name ?? before.name,
+        scope: scope ? scopeForAudit(scope) : before.scope,
+        expiresAt: changes.expiresAt === undefined ? iso(before.expiresAt) : iso(changes.expiresAt),
+      };
+      return { result: updated, event: { action: 'API_KEY_UPDATED', apiKeyId: before.id, changes: changedFields(was, is) } };
+    });
+  }
+
+  /**
+   * A new secret for the same key. The previous secret works until the grace
+   * period ends; one that an earlier roll kept ends at once.
+   */
+  roll(
+    db: PrismaClient,
+    actor: Actor,
+    id: string,
+    graceSeconds: number,
+    now: Date,
+    selection: Selection = {},
+  ): Promise<{ apiKey: ApiKey; secret: string }> {
+    return this.change(db, actor, id, async (tx, before) => {
+      const status = keyStatus(before, now);
+      if (status !== 'ACTIVE') throw new BadUserInputError(`The API key is ${status.toLowerCase()}: it cannot be rolled.`, 'id');
+      const { secret, hash, prefix } = generateSecret();
+      const graceEnds = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;
+      const apiKey = (await tx.apiKey.update({
+        ...selection,
+        where: { id: before.id },
+        data: {
+          secretHash: hash,
+          prefix,
+          previousSecretHash: graceEnds ? before.secretHash : null,
+          previousSecretExpiresAt: graceEnds,
+        },
+      })) as ApiKey;
+      const changes = changedFields(
+        { prefix: before.prefix, previousSecretExpiresAt: null },
+        { prefix, previousSecretExpiresAt: iso(graceEnds) },
+      );
+      return { result: { apiKey, secret }, event: { action: 'API_KEY_ROLLED', apiKeyId: before.id, changes } };
+    });
+  }
+
+  /** For good: the key stays listed, with its history, and authenticates nothing again. */
+  revoke(db: PrismaClient, actor: Actor, id: string, now: Date, selection: Selection = {}): Promise<ApiKey> {
+    return this.change(db, actor, id, async (tx, before) => {
+      if (before.revokedAt) throw new BadUserInputError('The API key is already revoked.', 'id');
+      const revoked = (await tx.apiKey.update({
+        ...selection,
+        where: { id: before.id },
+        data: { revokedAt: now, previousSecretHash: null, previousSecretExpiresAt: null },
+      })) as ApiKey;
+      const changes = changedFields({ revokedAt: null }, { revokedAt: iso(now) });
+      return { result: revoked, event: { action: 'API_KEY_REVOKED', apiKeyId: before.id, changes } };
+    });
+  }
+
+  /**
+   * Locks the key's row (concurrent changes of one key apply one after the
+   * other, so each event's "before" is what the previous one left), then runs
+   * `write` with the audit event it returns.
+   */
+  private async change<T>(
+    db: PrismaClient,
+    actor: Actor,
+    id: string,
+    write: (
+      tx: Prisma.TransactionClient,
+      before: KeyLifecycle & { id: string; name: string; prefix: string; secretHash: string; scope: ReturnType<typeof scopeForAudit> },
+    ) => Promise<{ result: T; event: AuditEntry }>,
+  ): Promise<T> {
+    if (!isUuid(id)) throw new NotFoundError('API key', id);
+    this.cache?.invalidate(id);
+    try {
+      return await audited(db, actor, async (tx) => {
+        // Raw SQL for FOR UPDATE; the account is in the filter, as the tenant client would put it.
+        const locked = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id::text FROM "ApiKey" WHERE id = ${id}::uuid AND "accountId" = ${actor.accountId}::uuid FOR UPDATE`;
+        if (locked.length === 0) throw new NotFoundError('API key', id);
+        const row = await tx.apiKey.findUniqueOrThrow({
+          where: { id },
+          include: { channels: { select: { slug: true }, orderBy: { slug: 'asc' } } },
+        });
+        const scope = { kind: row.scopeKind, channels: row.channels.map((c) => c.slug) };
+        return write(tx, { ...row, scope });
+      });
+    } finally {
+      this.cache?.invalidate(id);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// The audit trail: an event is written in the transaction of the change it
+// records, so there is no change without its event and no event without its change.
+
+import type { PrismaClient } from '../db/index.ts';
+import type { AuditAction, Prisma } from '../generated/prisma/client.ts';
+
+/** Who acts: a member, or an API key (creating recipients); and the request that did it. */
+export interface Actor {
+  accountId: string;
+  memberId: string | null;
+  apiKeyId: string | null;
+  requestId: string;
+}
+
+/** { field: { before, after } } of the fields that changed; never a secret or a hash. */
+export type AuditChanges = Record<string, { before: unknown; after: unknown }>;
+
+export interface AuditEntry {
+  action: AuditAction;
+  /** The key the event is about; the acting key when absent. */
+  apiKeyId?: string;
+  changes: AuditChanges;
+}
+
+type Transaction = Prisma.TransactionClient;
+
+/** The fields whose values differ, compared as JSON (dates as ISO strings). */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): AuditChanges {
+  const changes: AuditChanges = {};
+  for (const field of Object.keys(after)) {
+    const [was, is] = [before[field] ?? null, after[field] ?? null];
+    if (JSON.stringify(was) !== JSON.stringify(is)) changes[field] = { before: was, after: is };
+  }
+  return changes;
+}
+
+/** Every field as new: the changes of a creation. */
+export function createdFields(after: Record<string, unknown>): AuditChanges {
+  return changedFields({}, after);
+}
+
+/** Runs `write` and writes the event it returns, in one transaction. */
+export async function audited<T>(
+  db: PrismaClient,
+  actor: Actor,
+  write: (tx: Transaction) => Promise<{ result: T; event: AuditEntry }>,
+): Promise<T> {
+  return db.$transaction(async (tx) => {
+    const { result, event } = await write(tx);
+    await tx.auditEvent.create({
+      data: {
+        accountId: actor.accountId,
+        memberId: actor.memberId,
+        apiKeyId: event.apiKeyId ?? actor.apiKeyId,
+        action: event.action,
+        changes: JSON.parse(JSON.stringify(event.changes)),
+        requestId: actor.requestId,
+      },
+    });
+    return result;
+  });
+}

@@ -1,0 +1,118 @@
+// Per-key usage by UTC day. Requests and refusals are counted in memory on the
+// hot path and added to ApiKeyUsage every few seconds (and when the server
+// stops), so a request never waits for a usage write. Messages and recipients
+// are exact: they are read from the messages themselves.
+import type { PrismaClient } from '../db/index.ts';
+
+export interface UsageDay {
+  day: Date;
+  requests: number;
+  messages: number;
+  recipients: number;
+  refused: number;
+}
+
+export const USAGE_MAX_DAYS = 90;
+
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export class UsageCounter {
+  /** `${keyId} ${day}` → counts not yet written. */
+  private pending = new Map<string, { requests: number; refused: number }>();
+  private readonly timer: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly onError: (error: unknown) => void,
+    intervalMs = 5_000,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** A request the key authenticated. */
+  request(keyId: string): void {
+    this.bucket(keyId).requests += 1;
+  }
+
+  /** A request the key authenticated that was then refused (scope, input, limits). */
+  refused(keyId: string): void {
+    this.bucket(keyId).refused += 1;
+  }
+
+  private bucket(keyId: string) {
+    const id = `${keyId} ${utcDay(this.clock())}`;
+    let counts = this.pending.get(id);
+    if (!counts) {
+      counts = { requests: 0, refused: 0 };
+      this.pending.set(id, counts);
+    }
+    return counts;
+  }
+
+  /** Writes what is pending in one statement; on failure the counts stay for the next flush. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.pending.size === 0) return;
+      const batch = this.pending;
+      this.pending = new Map();
+      const rows = [...batch].map(([id, counts]) => ({ id: id.split(' '), counts }));
+      try {
+        // Keys of a deleted account are dropped by the join rather than failing the batch.
+        await this.db.$executeRaw`
+          INSERT INTO "ApiKeyUsage" ("apiKeyId", day, requests, refused)
+          SELECT k.id, u.day, u.requests, u.refused
+          FROM unnest(${rows.map((r) => r.id[0])}::uuid[], ${rows.map((r) => r.id[1])}::date[],
+                      ${rows.map((r) => r.counts.requests)}::int[], ${rows.map((r) => r.counts.refused)}::int[])
+               AS u(key, day, requests, refused)
+          JOIN "ApiKey" k ON k.id = u.key
+          ON CONFLICT ("apiKeyId", day) DO UPDATE SET
+            requests = "ApiKeyUsage".requests + EXCLUDED.requests,
+            refused = "ApiKeyUsage".refused + EXCLUDED.refused`;
+      } catch (error) {
+        for (const [id, counts] of batch) {
+          const now = this.pending.get(id);
+          if (now) {
+            now.requests += counts.requests;
+            now.refused += counts.refused;
+          } else this.pending.set(id, counts);
+        }
+        this.onError(error);
+      }
+    });
+    return this.flushing;
+  }
+
+  /** Stops the timer and writes what is left: called when the server stops. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
+
+/**
+ * Usage of these keys over the last `days` UTC days (today included), days with
+ * any use only, newest first. The key ids come from rows the caller could read.
+ */
+export async function usageOf(db: PrismaClient, keyIds: readonly string[], days: number): Promise<Map<string, UsageDay[]>> {
+  const rows = await db.$queryRaw<{ key: string; day: Date; requests: number; refused: number; messages: number; recipients: number }[]>`
+    WITH since AS (SELECT (now() AT TIME ZONE 'UTC')::date - ${days - 1}::int AS day)
+    SELECT key::text, day, sum(requests)::int AS requests, sum(refused)::int AS refused,
+           sum(messages)::int AS messages, sum(recipients)::int AS recipients
+    FROM (
+      SELECT "apiKeyId" AS key, day, requests, refused, 0 AS messages, 0 AS recipients
+      FROM "ApiKeyUsage" WHERE "apiKeyId" = ANY(${keyIds}::uuid[]) AND day >= (SELECT day FROM since)
+      UNION ALL
+      SELECT "apiKeyId", ("createdAt" AT TIME ZONE 'UTC')::date, 0, 0, count(*), sum("recipientCount")
+      FROM "Message" WHERE "apiKeyId" = ANY(${keyIds}::uuid[])
+        AND "createdAt" >= ((SELECT day FROM since)::timestamp AT TIME ZONE 'UTC')
+      GROUP BY 1, 2
+    ) AS usage
+    GROUP BY key, day
+    ORDER BY key, day DESC`;
+  const byKey = new Map<string, UsageDay[]>(keyIds.map((id) => [id, []]));
+  for (const { key, ...day } of rows) byKey.get(key)?.push(day);
+  return byKey;
+}
