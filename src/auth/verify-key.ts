@@ -15,11 +15,17 @@ export type VerifyKey = (secret: string) => Promise<KeyVerification>;
 export function createKeyVerifier(keys: ApiKeyStore, clock: () => number = Date.now): VerifyKey {
   return async (secret) => {
     const hash = hashSecret(secret);
-    const key = await keys.findBySecretHash(hash);
-    if (!key) return { valid: false, code: 'NOT_FOUND' };
-    const now = clock();
-    const decision = checkSecret(key, key.presented, new Date(now));
+    let found = await keys.findBySecretHash(hash);
+    let now = clock();
+    let decision = found && checkSecret(found.key, found.key.presented, new Date(now));
+    if (found?.cached && !decision?.ok) {
+      found = await keys.findBySecretHash(hash, { fresh: true });
+      now = clock();
+      decision = found && checkSecret(found.key, found.key.presented, new Date(now));
+    }
+    if (!found || !decision) return { valid: false, code: 'NOT_FOUND' };
     if (!decision.ok) return { valid: false, code: decision.reason };
+    const { key } = found;
     await keys.markUsed(key, now);
     return { valid: true, caller: { kind: 'key', accountId: key.accountId, key: { id: key.id, name: key.name, scope: key.scope } } };
   };

@@ -64,10 +64,15 @@ export class ApiKeyStore {
     private readonly cache?: KeyCache,
   ) {}
 
-  /** The key one of whose secrets hashes to `hash` (the current or the previous one), or null. */
-  async findBySecretHash(hash: string): Promise<AuthKey | null> {
-    const cached = this.cache?.get(hash);
-    if (cached) return cached;
+  /**
+   * The key one of whose secrets hashes to `hash` (the current or the previous
+   * one), or null. `fresh`: skip the cache (before refusing a cached key, so a
+   * refusal always costs the one read an unknown key costs, and rests on the
+   * database rather than on memory).
+   */
+  async findBySecretHash(hash: string, { fresh = false } = {}): Promise<{ key: AuthKey; cached: boolean } | null> {
+    const cached = fresh ? undefined : this.cache?.get(hash);
+    if (cached) return { key: cached, cached: true };
     const startedAt = this.cache?.begin() ?? 0;
     const row = await this.prisma.apiKey.findFirst({
       where: { OR: [{ secretHash: hash }, { previousSecretHash: hash }] },
@@ -93,7 +98,7 @@ export class ApiKeyStore {
       lastUsedAt: row.lastUsedAt?.getTime() ?? null,
     };
     this.cache?.set(hash, key, startedAt);
-    return key;
+    return { key, cached: false };
   }
 
   /** Records that the key authenticated a request: at most once a minute, before the response. */

@@ -219,6 +219,23 @@ describe('expiresAt', () => {
     expect((await lifecycle(account, key)).status).toBe('EXPIRED');
   });
 
+  test('the same timing class as an unknown key: a refusal reads the key from the database, even one the server had cached', async ({
+    account,
+    herald,
+  }) => {
+    const key = await account.key({ kind: 'ALL' }, 'Cached', { expiresAt: inSeconds(1) });
+    dataOf(await key.run(Channels)); // now in the embedded server's cache
+    dataOf(await key.run(Channels));
+    await sleep(1100);
+    const statementsOf = async (token: string) =>
+      (await herald.countStatements(() => herald.execute(Channels, undefined, { token }))).statements.map((sql) =>
+        sql.includes('"ApiKey"') ? 'key lookup' : sql.includes('AuthFailure') ? 'failure count' : sql,
+      );
+    const unknown = await statementsOf(generateSecret().secret);
+    expect(unknown).toContain('key lookup');
+    expect(await statementsOf(key.secret)).toEqual(unknown);
+  });
+
   test('an explicit null clears it, and a later date replaces it; absent leaves it', async ({ account }) => {
     const key = await account.key({ kind: 'ALL' }, 'K', { expiresAt: inSeconds(1) });
     await sleep(1100);

@@ -1,7 +1,20 @@
 // Two generated accounts; the first tries every id- and slug-taking field with
 // the second's ids and slugs, as member, ALL key and CHANNELS key.
 import fc from 'fast-check';
-import { ApiKeyById, ApiKeys, Channels, CreateApiKey, CreateRecipient, Messages, Send, UpdateApiKey } from '../support/documents.ts';
+import {
+  ApiKeyById,
+  ApiKeys,
+  ApiKeyUsage,
+  AuditEvents,
+  Channels,
+  CreateApiKey,
+  CreateRecipient,
+  Messages,
+  RevokeApiKey,
+  RollApiKey,
+  Send,
+  UpdateApiKey,
+} from '../support/documents.ts';
 import { TestAccount as Account, expect, type TestAccount, test, uniqueSlug } from '../support/fixtures.ts';
 import { dataOf, errorOf } from '../support/herald.ts';
 
@@ -46,7 +59,13 @@ test('generated tenants: zero leaks and zero changes across accounts', async ({ 
       for (const id of victim.keyIds) {
         expect(dataOf(await us.run(ApiKeyById, { id })).apiKey).toBeNull();
         expect(errorOf(await us.run(UpdateApiKey, { input: { id, name: 'stolen', scope: { kind: 'ALL' } } })).code).toBe('NOT_FOUND');
+        expect(errorOf(await us.run(RevokeApiKey, { id })).code).toBe('NOT_FOUND');
+        expect(errorOf(await us.run(RollApiKey, { input: { id, gracePeriodSeconds: 0 } })).code).toBe('NOT_FOUND');
+        expect(dataOf(await us.run(ApiKeyUsage, { id, days: 90 })).apiKey).toBeNull();
+        expect(dataOf(await us.run(AuditEvents, { apiKeyId: id })).auditEvents.edges).toEqual([]);
       }
+      const trail = dataOf(await us.run(AuditEvents, { first: 100 })).auditEvents.edges.map((e) => e.node.apiKey?.id ?? null);
+      expect(trail.some((id) => id !== null && victim.keyIds.includes(id))).toBe(false);
       for (const slug of theirOnlySlugs) {
         expect(errorOf(await us.run(CreateApiKey, { input: { name: 'x', scope: { kind: 'CHANNELS', channels: [slug] } } })).code).toBe(
           'BAD_USER_INPUT',
