@@ -18,7 +18,7 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** How long SIGTERM/SIGINT waits for in-flight requests before giving up. */
   shutdownTimeoutMs: number;
-  /** GraphQL Armor limits: every real client stays well inside them. */
+  /** GraphQL limits (src/plugins/limits.ts): every real client stays well inside them. */
   limits: { depth: number; aliases: number; directives: number; tokens: number; cost: number; fieldSuggestions: boolean };
   /** Failed authentications allowed per source address and per key prefix in one window. */
   authFailures: { limit: number; windowSeconds: number };
@@ -27,6 +27,13 @@ export interface Config {
 }
 
 export const DEFAULT_DATA_DIR = 'data/herald';
+
+/**
+ * The GraphQL limits when no GRAPHQL_MAX_* variable is set. The cost is measured
+ * by the model of src/schema/builder.ts: the dashboard's largest document (a page
+ * of 100 messages with their channels) costs 3,301, a third of the limit.
+ */
+export const DEFAULT_LIMITS = { depth: 10, aliases: 20, directives: 20, tokens: 2000, cost: 10_000 } as const;
 
 /** A bad setting: the message is one line that names the variable. */
 export class ConfigError extends Error {
@@ -125,11 +132,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     shutdownTimeoutMs: parseDuration(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     limits: {
-      depth: parseCount(env, 'GRAPHQL_MAX_DEPTH', 10),
-      aliases: parseCount(env, 'GRAPHQL_MAX_ALIASES', 20),
-      directives: parseCount(env, 'GRAPHQL_MAX_DIRECTIVES', 20),
-      tokens: parseCount(env, 'GRAPHQL_MAX_TOKENS', 2000),
-      cost: parseCount(env, 'GRAPHQL_MAX_COST', 1000),
+      depth: parseCount(env, 'GRAPHQL_MAX_DEPTH', DEFAULT_LIMITS.depth),
+      aliases: parseCount(env, 'GRAPHQL_MAX_ALIASES', DEFAULT_LIMITS.aliases),
+      directives: parseCount(env, 'GRAPHQL_MAX_DIRECTIVES', DEFAULT_LIMITS.directives),
+      tokens: parseCount(env, 'GRAPHQL_MAX_TOKENS', DEFAULT_LIMITS.tokens),
+      cost: parseCount(env, 'GRAPHQL_MAX_COST', DEFAULT_LIMITS.cost),
       fieldSuggestions: parseBoolean(env, 'FIELD_SUGGESTIONS', !production),
     },
     authFailures: {

@@ -98,6 +98,8 @@ export const ApiKey = builder.prismaObject('ApiKey', {
       type: [ApiKeyUsageDay],
       description: `Per-day usage in UTC, newest day first, for the last \`days\` days (1 to ${USAGE_MAX_DAYS}) that had any use.`,
       args: { days: t.arg.int({ description: `1 to ${USAGE_MAX_DAYS}; 30 when absent.` }) },
+      // Cost: a day's selection once per day asked for (an out-of-range `days` is refused below).
+      complexity: ({ days }) => ({ field: 1, multiplier: Math.min(days ?? 30, USAGE_MAX_DAYS) }),
       resolve: (key, { days }, ctx) => {
         const span = days ?? 30;
         if (!Number.isInteger(span) || span < 1 || span > USAGE_MAX_DAYS) {

@@ -3,7 +3,7 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import { memberCaller } from '../scoping/middleware.ts';
 import { idFilter } from '../validation.ts';
 import { builder } from './builder.ts';
-import { PageInfo, type PageInfoShape, pageArgs, pageRequest } from './pagination.ts';
+import { PAGE_DEFAULT, PAGE_MAX, PageInfo, type PageInfoShape, pageArgs, pageRequest } from './pagination.ts';
 
 const AuditAction = builder.enumType('AuditAction', {
   values: ['API_KEY_CREATED', 'API_KEY_UPDATED', 'API_KEY_ROLLED', 'API_KEY_REVOKED', 'CHANNEL_CREATED', 'RECIPIENT_CREATED'] as const,
@@ -56,6 +56,8 @@ builder.queryField('auditEvents', (t) =>
       after: t.arg.string(pageArgs.after),
       apiKeyId: t.arg.id({ description: 'Only the events about this key.' }),
     },
+    // Cost: the page's selection once per event asked for (an out-of-range `first` is refused by pageRequest).
+    complexity: ({ first }) => ({ field: 1, multiplier: Math.min(first ?? PAGE_DEFAULT, PAGE_MAX) }),
     resolve: async (_root, { first, after, apiKeyId }, ctx, info) => {
       const request = pageRequest('audit', first, after);
       const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'], typeName: 'AuditEvent' });

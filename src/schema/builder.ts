@@ -8,8 +8,8 @@ import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import '../scoping/middleware.ts';
 
-/** The length the cost model assumes for a list without a page size (apiKeys, channels, …). */
-export const LIST_LENGTH = 10;
+/** The length the cost model assumes of a list without a page size (apiKeys, channels, …). */
+const LIST_LENGTH = 10;
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -27,8 +27,8 @@ export const builder = new SchemaBuilder<{
   // The cost model; src/plugins/limits.ts measures each request with it and
   // enforces GRAPHQL_MAX_COST before execution, so the plugin's own check, made
   // in the root resolvers, is off. A field costs 1; a list multiplies its
-  // selection by 10 (a guess at its length), except a connection's edges: the
-  // connection field's `complexity` multiplies by its page size (`first`).
+  // selection by LIST_LENGTH, except a connection's edges: the connection
+  // field's own `complexity` multiplies by its page size (`first`).
   complexity: {
     disabled: true,
     fieldComplexity: (_args, _context, field) => {

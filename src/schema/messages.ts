@@ -5,7 +5,7 @@ import { visibleMessages } from '../scoping/visibility.ts';
 import { jsonObject, LIMITS, text } from '../validation.ts';
 import { builder } from './builder.ts';
 import { resolveChannels } from './channel-refs.ts';
-import { PageInfo, type PageInfoShape, pageArgs, pageRequest } from './pagination.ts';
+import { PAGE_DEFAULT, PAGE_MAX, PageInfo, type PageInfoShape, pageArgs, pageRequest } from './pagination.ts';
 
 const Message = builder.prismaObject('Message', {
   description: 'What send created: the message, its target and how many recipients it reached.',
@@ -59,6 +59,8 @@ builder.queryField('messages', (t) =>
       'Messages the caller may see, newest first. A CHANNELS key sees only the messages whose channels all lie within its scope.',
     access: 'caller',
     args: { first: t.arg.int(pageArgs.first), after: t.arg.string(pageArgs.after) },
+    // Cost: the page's selection once per message asked for (an out-of-range `first` is refused by pageRequest).
+    complexity: ({ first }) => ({ field: 1, multiplier: Math.min(first ?? PAGE_DEFAULT, PAGE_MAX) }),
     resolve: async (_root, { first, after }, ctx, info) => {
       const request = pageRequest('message', first, after);
       const visible = visibleMessages(accountCaller(ctx));

@@ -1,5 +1,5 @@
 // The SQL statements a request sends must not grow with the data: no N+1.
-import { ApiKeys, Messages, Send } from '../support/documents.ts';
+import { ApiKeys, DashboardApiKeys, Messages, Send } from '../support/documents.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { dataOf } from '../support/herald.ts';
 
@@ -44,5 +44,20 @@ describe('statements per request do not grow with the data', () => {
     const few = await listCost();
     for (let i = 0; i < 28; i += 1) dataOf(await key.send(i % 2 ? ['a'] : ['b']));
     expect(await listCost()).toBe(few);
+  });
+
+  test('the API Keys page: every key with its status, creator and usage in a constant number of statements', async ({
+    account,
+    herald,
+  }) => {
+    const keys = [await account.key({ kind: 'ALL' }), await account.key({ kind: 'ALL' })];
+    for (const key of keys) dataOf(await key.send(undefined));
+    const cost = async () => (await herald.countStatements(async () => dataOf(await account.run(DashboardApiKeys)))).count;
+    const few = await cost();
+    for (let i = 0; i < 10; i += 1) dataOf(await (await account.key({ kind: 'ALL' })).send(undefined));
+    const listed = dataOf(await account.run(DashboardApiKeys)).apiKeys;
+    expect(listed).toHaveLength(12);
+    expect(listed.every((k) => k.usage[0]?.messages === 1)).toBe(true);
+    expect(await cost()).toBe(few);
   });
 });

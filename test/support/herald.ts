@@ -8,7 +8,7 @@ import { type DocumentNode, type GraphQLFormattedError, print } from 'graphql';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
-import type { Config } from '../../src/config.ts';
+import { type Config, DEFAULT_LIMITS } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/index.ts';
 import { createHerald, type Herald } from '../../src/yoga.ts';
 
@@ -25,7 +25,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     introspection: true,
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
-    limits: { depth: 10, aliases: 20, directives: 20, tokens: 2000, cost: 1000, fieldSuggestions: true },
+    limits: { ...DEFAULT_LIMITS, fieldSuggestions: true },
     // Requests through yoga.fetch share one source address: only the rate-limit test sets a real limit.
     authFailures: { limit: 1_000_000, windowSeconds: 60 },
     trustProxy: false,
@@ -60,8 +60,12 @@ export class TestHerald {
     readonly statements: string[],
   ) {}
 
-  /** `usageFlushMs`: how often counted key usage is written (200 ms here, so that tests need not wait 5 s). */
-  static async start(overrides: Partial<Config> = {}, { usageFlushMs = 200 }: { usageFlushMs?: number } = {}): Promise<TestHerald> {
+  /**
+   * `usageFlushMs`: how often counted key usage is written. By default not
+   * during a test file (only when it closes), so that no timer's statement
+   * lands among those a test counts; the usage tests set a short one.
+   */
+  static async start(overrides: Partial<Config> = {}, { usageFlushMs = 3_600_000 }: { usageFlushMs?: number } = {}): Promise<TestHerald> {
     const provided = inject('database');
     const statements: string[] = [];
     const onQuery = (sql: string) => statements.push(sql);
