@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import proxyaddr from 'proxy-addr';
 
 /** Where the data lives: the embedded database (a directory, or memory) or PostgreSQL. */
 export type DatabaseTarget = { kind: 'embedded'; dataDir: string | null } | { kind: 'postgres'; url: string };
@@ -22,8 +23,16 @@ export interface Config {
   limits: { depth: number; aliases: number; directives: number; tokens: number; cost: number; fieldSuggestions: boolean };
   /** Failed authentications allowed per source address and per key prefix in one window. */
   authFailures: { limit: number; windowSeconds: number };
-  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /**
+   * The proxies whose X-Forwarded-For is believed (addresses, CIDR blocks, or
+   * proxy-addr's names: loopback, linklocal, uniquelocal); empty: none, the
+   * client's address is the connection's.
+   */
+  trustProxy: string[];
+  /** Requests a minute for a key without its own rateLimitPerMinute. */
+  keyRateLimitPerMinute: number;
+  /** Redis for the per-key rate limits of a fleet; null: each process counts in memory. */
+  redisUrl: string | null;
 }
 
 export const DEFAULT_DATA_DIR = 'data/herald';
@@ -115,6 +124,34 @@ function parseJwt(env: NodeJS.ProcessEnv, production: boolean): JwtConfig {
   return { kind: 'secret', secret };
 }
 
+/** The highest per-minute rate a key may be given (and the server default may be set to). */
+export const MAX_RATE_LIMIT_PER_MINUTE = 100_000;
+
+function parseTrustProxy(raw: string | undefined): string[] {
+  const value = raw?.trim() ?? '';
+  if (['', 'false', '0', 'no', 'off'].includes(value.toLowerCase())) return [];
+  if (['true', '1', 'yes', 'on'].includes(value.toLowerCase())) {
+    throw new ConfigError('TRUST_PROXY', 'name the proxies whose X-Forwarded-For to believe, e.g. loopback or 10.0.0.0/8,10.1.2.3');
+  }
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    proxyaddr.compile(entries);
+  } catch (error) {
+    throw new ConfigError('TRUST_PROXY', `${(error as Error).message} (addresses, CIDR blocks, loopback, linklocal or uniquelocal)`);
+  }
+  return entries;
+}
+
+function parseRedisUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  if (!/^rediss?:\/\/[^\s]+$/.test(value)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  return value;
+}
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -143,6 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       limit: parseCount(env, 'AUTH_FAILURE_LIMIT', 20),
       windowSeconds: parseCount(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 86_400),
     },
-    trustProxy: parseBoolean(env, 'TRUST_PROXY', false),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    keyRateLimitPerMinute: parseCount(env, 'KEY_RATE_LIMIT_PER_MINUTE', 1_000, MAX_RATE_LIMIT_PER_MINUTE),
+    redisUrl: parseRedisUrl(env.REDIS_URL),
   };
 }

@@ -1,14 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import DataLoader from 'dataloader';
+import type { Admit } from './auth/admit.ts';
 import type { Authenticate } from './auth/authenticate.ts';
 import type { Caller } from './auth/caller.ts';
+import type { ClientAddress } from './client-address.ts';
 import type { ApiKeyStore } from './data/api-keys.ts';
 import type { Actor } from './data/audit.ts';
 import { type UsageDay, usageOf } from './data/usage.ts';
 import type { PrismaClient } from './db/index.ts';
 import { tenantClient } from './db/tenant.ts';
 import type { Metrics } from './plugins/metrics.ts';
-import { requestIdOf } from './request-id.ts';
+import { type RequestState, stateOf } from './request-state.ts';
 import type { Target } from './scoping/rules.ts';
 
 export interface ChannelRef {
@@ -54,20 +56,17 @@ export interface Context {
   keys: ApiKeyStore;
   /** The targets the access middleware resolved for this request's send fields, by response key. */
   sendTargets: Map<string | number, Target>;
+  /** This request's Idempotency-Key, when it has one (see src/plugins/idempotency.ts). */
+  idempotency: RequestState['idempotency'];
 }
 
 interface ContextDependencies {
   db: PrismaClient;
   authenticate: Authenticate;
+  admit: Admit;
+  clientAddress: ClientAddress;
   metrics: Metrics;
-  trustProxy: boolean;
   keys: ApiKeyStore;
-}
-
-/** The client's address: the socket's, or X-Forwarded-For's first hop behind a trusted proxy. */
-function sourceAddress(request: Request, req: IncomingMessage | undefined, trustProxy: boolean): string {
-  const forwarded = trustProxy ? request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
-  return forwarded || req?.socket?.remoteAddress || 'unknown';
 }
 
 /** Who acts in this request, for the audit trail. */
@@ -82,19 +81,26 @@ export function actorOf(ctx: Pick<Context, 'caller' | 'requestId'>): Actor {
   };
 }
 
-export function createContextFactory({ db, authenticate, metrics, trustProxy, keys }: ContextDependencies) {
+export function createContextFactory({ db, authenticate, admit, clientAddress, metrics, keys }: ContextDependencies) {
   return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
-    const caller = await authenticate(request, sourceAddress(request, req, trustProxy));
+    const address = clientAddress(request, req);
+    const state = stateOf(request);
+    const caller = await authenticate(request, address);
+    if (caller.kind === 'key') {
+      state.keyId = caller.key.id;
+      state.rateLimit = await admit(caller, address);
+    }
     // Resolvers only ever see a client confined to the caller's account.
     const scoped = caller.kind === 'anonymous' ? db : tenantClient(db, caller.accountId);
     return {
       db: scoped,
       caller,
-      requestId: requestIdOf(request),
+      requestId: state.id,
       loaders: createLoaders(scoped, caller),
       metrics,
       keys,
       sendTargets: new Map(),
+      idempotency: state.idempotency,
     };
   };
 }

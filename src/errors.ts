@@ -42,10 +42,32 @@ export class NotFoundError extends HeraldError {
   }
 }
 
-/** Too many failed authentications from this source or for this key prefix. */
+/** Too many failed authentications from this source or for this key prefix, or a key over its rate limit. */
 export class RateLimitedError extends HeraldError {
-  constructor(retryAfterSeconds: number) {
-    super(`Too many failed authentications: try again in ${retryAfterSeconds} s.`, 'RATE_LIMITED', 429, {
+  constructor(
+    retryAfterSeconds: number,
+    message = `Too many failed authentications: try again in ${retryAfterSeconds} s.`,
+    headers: Record<string, string> = {},
+  ) {
+    super(message, 'RATE_LIMITED', 429, { ...headers, 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
+/** An Idempotency-Key already used, within its 24 hours, for a request with another body. */
+export class IdempotencyKeyReusedError extends HeraldError {
+  constructor() {
+    super(
+      'This Idempotency-Key was used for a different request in the last 24 hours: use a new key for a new request.',
+      'IDEMPOTENCY_KEY_REUSED',
+      422,
+    );
+  }
+}
+
+/** An Idempotency-Key whose first request is still running. */
+export class IdempotencyKeyInUseError extends HeraldError {
+  constructor(retryAfterSeconds = 1) {
+    super('A request with this Idempotency-Key is still running: retry when it has finished.', 'IDEMPOTENCY_KEY_IN_USE', 409, {
       'Retry-After': String(retryAfterSeconds),
     });
   }

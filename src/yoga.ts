@@ -1,25 +1,33 @@
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError } from 'graphql-yoga';
+import { createAdmission } from './auth/admit.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { databaseFailureStore, memoryFailureStore } from './auth/failures.ts';
 import { createMemberTokenVerifier } from './auth/jwt.ts';
 import { createMemberAuthenticator } from './auth/members.ts';
 import { createKeyVerifier } from './auth/verify-key.ts';
+import { clientAddressResolver } from './client-address.ts';
 import type { Config } from './config.ts';
 import { type Context, createContextFactory } from './context.ts';
 import { ApiKeyStore } from './data/api-keys.ts';
 import { KeyCache } from './data/key-cache.ts';
+import { purgeExpiredIdempotencyKeys } from './data/messages.ts';
 import { UsageCounter } from './data/usage.ts';
 import type { Database } from './db/index.ts';
 import { WALKTHROUGH } from './graphiql.ts';
 import { createLogger, type Logger, yogaLogger } from './logger.ts';
+import { useIdempotency } from './plugins/idempotency.ts';
 import { useKeyUsage } from './plugins/key-usage.ts';
 import { useLimits } from './plugins/limits.ts';
 import { createMetrics } from './plugins/metrics.ts';
+import { useRateLimitHeaders } from './plugins/rate-limit-headers.ts';
 import { type Lifecycle, useReadiness } from './plugins/readiness.ts';
 import { MAX_BODY_BYTES, useRequestBody } from './plugins/request-body.ts';
 import { useRequestLog } from './plugins/request-log.ts';
+import { MemoryRateLimiter, type RateLimiter } from './rate-limits/limiter.ts';
+import { PostgresRateLimiter } from './rate-limits/postgres.ts';
+import { RedisRateLimiter } from './rate-limits/redis.ts';
 import { schema } from './schema/index.ts';
 
 export interface HeraldOptions {
@@ -51,10 +59,19 @@ export async function createHerald({
   const memberAuthenticator = createMemberAuthenticator(db.prisma, await createMemberTokenVerifier(config));
   const authenticate = createAuthenticator(createKeyVerifier(keys), memberAuthenticator, failures);
   const usage = new UsageCounter(db.prisma, (error) => logger.error({ err: error }, 'writing key usage failed'), usageFlushMs);
+  const limiter = rateLimiter(config, db, logger);
+  const admit = createAdmission(limiter, config.keyRateLimitPerMinute);
   const metrics = createMetrics();
   return createYoga<object, Context>({
     schema,
-    context: createContextFactory({ db: db.prisma, authenticate, metrics, trustProxy: config.trustProxy, keys }),
+    context: createContextFactory({
+      db: db.prisma,
+      authenticate,
+      admit,
+      clientAddress: clientAddressResolver(config.trustProxy),
+      metrics,
+      keys,
+    }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     graphiql: config.graphiql ? { title: 'Herald', defaultQuery: WALKTHROUGH } : false,
@@ -81,10 +98,13 @@ export async function createHerald({
     multipart: false,
     plugins: [
       useRequestBody(MAX_BODY_BYTES),
+      useIdempotency(),
       ...useLimits(config.limits),
       useRequestLog(logger),
       useReadiness(db, lifecycle),
       useKeyUsage(usage),
+      useRateLimitHeaders(),
+      useHousekeeping(db, limiter, logger),
       metrics.plugin,
       ...(config.introspection ? [] : [useDisableIntrospection()]),
     ],
@@ -92,3 +112,34 @@ export async function createHerald({
 }
 
 export type Herald = Awaited<ReturnType<typeof createHerald>>;
+
+/**
+ * Per-key rate limits: in this process on the embedded database (one process
+ * owns it); on PostgreSQL shared by the fleet, in Redis when REDIS_URL is set
+ * (the cheaper, see the README) or else in the database.
+ */
+function rateLimiter(config: Config, db: Database, logger: Logger): RateLimiter {
+  if (db.target.kind === 'embedded') return new MemoryRateLimiter();
+  if (!config.redisUrl) return new PostgresRateLimiter(db.prisma);
+  return new RedisRateLimiter(
+    config.redisUrl,
+    (error) => logger.error({ err: error }, 'Redis is unreachable: rate limits fall back to this instance alone until it answers'),
+    () => logger.info('Redis answers again: rate limits are shared by the fleet again'),
+  );
+}
+
+const PURGE_EVERY_MS = 10 * 60_000;
+
+/** Expired idempotency records go every 10 minutes (lookups ignore them anyway); the limiter closes with the server. */
+function useHousekeeping(db: Database, limiter: RateLimiter, logger: Logger) {
+  const purge = () =>
+    purgeExpiredIdempotencyKeys(db.prisma).catch((error) => logger.warn({ err: error }, 'purging expired idempotency keys failed'));
+  const timer = setInterval(purge, PURGE_EVERY_MS);
+  timer.unref();
+  return {
+    onDispose: async () => {
+      clearInterval(timer);
+      await limiter.close();
+    },
+  };
+}

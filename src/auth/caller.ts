@@ -1,10 +1,18 @@
 import type { KeyScope } from '../scoping/rules.ts';
+import type { AllowList } from './ip-allowlist.ts';
 
 /** Who a request acts as, once authenticated. */
 export interface ApiKeyCaller {
   kind: 'key';
   accountId: string;
-  key: { id: string; name: string; scope: KeyScope };
+  key: {
+    id: string;
+    name: string;
+    scope: KeyScope;
+    /** Null: the server's default. */
+    rateLimitPerMinute: number | null;
+    allowList: AllowList;
+  };
 }
 
 export interface MemberCaller {

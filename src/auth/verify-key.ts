@@ -27,6 +27,7 @@ export function createKeyVerifier(keys: ApiKeyStore, clock: () => number = Date.
     if (!decision.ok) return { valid: false, code: decision.reason };
     const { key } = found;
     await keys.markUsed(key, now);
-    return { valid: true, caller: { kind: 'key', accountId: key.accountId, key: { id: key.id, name: key.name, scope: key.scope } } };
+    const { id, name, scope, rateLimitPerMinute, allowList } = key;
+    return { valid: true, caller: { kind: 'key', accountId: key.accountId, key: { id, name, scope, rateLimitPerMinute, allowList } } };
   };
 }

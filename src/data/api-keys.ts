@@ -2,6 +2,7 @@
 // audit event and drops the key from the authentication cache before it starts
 // and after it commits, so the next request with the key reads what was written.
 import { generateSecret, sameHash } from '../auth/api-keys.ts';
+import { type AllowList, compileAllowList } from '../auth/ip-allowlist.ts';
 import { type KeyLifecycle, keyStatus, type PresentedSecret } from '../auth/key-status.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { BadUserInputError, NotFoundError } from '../errors.ts';
@@ -20,16 +21,27 @@ export interface AuthKey extends KeyLifecycle {
   presented: PresentedSecret;
   /** Epoch ms, or null before its first use. */
   lastUsedAt: number | null;
+  /** Null: the server's default. */
+  rateLimitPerMinute: number | null;
+  /** Where the key may be used from (empty: anywhere), parsed once. */
+  allowList: AllowList;
 }
 
 /** A scope as stored: ALL, or CHANNELS with the account's channels (ids to store, slugs for the audit trail). */
 export type ScopeData = { kind: 'ALL' } | { kind: 'CHANNELS'; channels: { id: string; slug: string }[] };
 
-/** Absent (undefined): unchanged; null (expiresAt only): cleared. */
-export interface KeyChanges {
+/** The settings of a key besides its name and scope. */
+export interface KeySettings {
+  expiresAt: Date | null;
+  rateLimitPerMinute: number | null;
+  /** Canonical CIDR blocks (src/auth/ip-allowlist.ts). */
+  allowedIps: string[];
+}
+
+/** Absent (undefined): unchanged; null: cleared. */
+export interface KeyChanges extends Partial<KeySettings> {
   name?: string;
   scope?: ScopeData;
-  expiresAt?: Date | null;
 }
 
 /** plugin-prisma's selection for the returned row (what the query asks of it). */
@@ -55,6 +67,8 @@ const AUTH_SELECT = {
   expiresAt: true,
   previousSecretExpiresAt: true,
   lastUsedAt: true,
+  rateLimitPerMinute: true,
+  allowedIps: true,
   channels: { select: { slug: true } },
 } as const;
 
@@ -96,6 +110,8 @@ export class ApiKeyStore {
       expiresAt: row.expiresAt,
       previousSecretExpiresAt: row.previousSecretExpiresAt,
       lastUsedAt: row.lastUsedAt?.getTime() ?? null,
+      rateLimitPerMinute: row.rateLimitPerMinute,
+      allowList: compileAllowList(row.allowedIps),
     };
     this.cache?.set(hash, key, startedAt);
     return { key, cached: false };
@@ -115,7 +131,7 @@ export class ApiKeyStore {
   async create(
     db: PrismaClient,
     actor: Actor & { memberId: string },
-    input: { name: string; scope: ScopeData; expiresAt: Date | null },
+    input: { name: string; scope: ScopeData } & KeySettings,
     selection: Selection = {},
   ): Promise<{ apiKey: ApiKey; secret: string }> {
     const { secret, hash, prefix } = generateSecret();
@@ -129,6 +145,8 @@ export class ApiKeyStore {
           secretHash: hash,
           prefix,
           expiresAt: input.expiresAt,
+          rateLimitPerMinute: input.rateLimitPerMinute,
+          allowedIps: input.allowedIps,
           createdById: actor.memberId,
           channels: { connect: input.scope.kind === 'ALL' ? [] : input.scope.channels.map(({ id }) => ({ id })) },
         },
@@ -138,6 +156,8 @@ export class ApiKeyStore {
         scope: scopeForAudit(input.scope),
         prefix,
         expiresAt: iso(input.expiresAt),
+        rateLimitPerMinute: input.rateLimitPerMinute,
+        allowedIps: input.allowedIps,
       });
       return { result: created, event: { action: 'API_KEY_CREATED', apiKeyId: created.id, changes } };
     });
@@ -157,13 +177,23 @@ export class ApiKeyStore {
           scopeKind: scope?.kind,
           channels: scope ? { set: scope.kind === 'ALL' ? [] : scope.channels.map(({ id }) => ({ id })) } : undefined,
           expiresAt: changes.expiresAt,
+          rateLimitPerMinute: changes.rateLimitPerMinute,
+          allowedIps: changes.allowedIps,
         },
       })) as ApiKey;
-      const was = { name: before.name, scope: before.scope, expiresAt: iso(before.expiresAt) };
+      const was = {
+        name: before.name,
+        scope: before.scope,
+        expiresAt: iso(before.expiresAt),
+        rateLimitPerMinute: before.rateLimitPerMinute,
+        allowedIps: before.allowedIps,
+      };
       const is = {
         name: changes.name ?? before.name,
         scope: scope ? scopeForAudit(scope) : before.scope,
         expiresAt: changes.expiresAt === undefined ? iso(before.expiresAt) : iso(changes.expiresAt),
+        rateLimitPerMinute: changes.rateLimitPerMinute === undefined ? before.rateLimitPerMinute : changes.rateLimitPerMinute,
+        allowedIps: changes.allowedIps ?? before.allowedIps,
       };
       return { result: updated, event: { action: 'API_KEY_UPDATED', apiKeyId: before.id, changes: changedFields(was, is) } };
     });
@@ -229,7 +259,15 @@ export class ApiKeyStore {
     id: string,
     write: (
       tx: Prisma.TransactionClient,
-      before: KeyLifecycle & { id: string; name: string; prefix: string; secretHash: string; scope: ReturnType<typeof scopeForAudit> },
+      before: KeyLifecycle & {
+        id: string;
+        name: string;
+        prefix: string;
+        secretHash: string;
+        rateLimitPerMinute: number | null;
+        allowedIps: string[];
+        scope: ReturnType<typeof scopeForAudit>;
+      },
     ) => Promise<{ result: T; event: AuditEntry }>,
   ): Promise<T> {
     if (!isUuid(id)) throw new NotFoundError('API key', id);

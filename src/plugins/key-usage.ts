@@ -1,22 +1,27 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from '../context.ts';
 import type { UsageCounter } from '../data/usage.ts';
+import { stateOf } from '../request-state.ts';
 
 /**
- * Counts, per key, the requests it authenticated and those then refused (any
- * error in the result); written in batches, and once more when the server stops.
+ * Per key: the requests it authenticated and those then refused (an error in
+ * the result, or a refusal by address or rate limit), counted when the response
+ * is written and added to the database in batches.
  */
-export function useKeyUsage(usage: UsageCounter): Plugin<Context> {
+export function useKeyUsage(usage: UsageCounter): Plugin {
   return {
     onExecute({ args }) {
-      const { caller } = args.contextValue as Context;
-      if (caller.kind !== 'key') return;
-      usage.request(caller.key.id);
+      const request = (args.contextValue as { request: Request }).request;
       return {
         onExecuteDone({ result }) {
-          if ('errors' in result && result.errors?.length) usage.refused(caller.key.id);
+          if ('errors' in result && result.errors?.length) stateOf(request).hadErrors = true;
         },
       };
+    },
+    onResponse({ request, response }) {
+      const { keyId, hadErrors } = stateOf(request);
+      if (!keyId) return;
+      usage.request(keyId);
+      if (hadErrors || response.status >= 400) usage.refused(keyId);
     },
     onDispose: () => usage.close(),
   };

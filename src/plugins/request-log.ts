@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Caller } from '../auth/caller.ts';
 import type { Context } from '../context.ts';
 import type { Logger } from '../logger.ts';
-import { requestIdOf } from '../request-id.ts';
+import { stateOf } from '../request-state.ts';
 
 interface RequestState {
   id: string;
@@ -28,7 +28,7 @@ export function useRequestLog(logger: Logger): Plugin<Context> {
   const requests = new WeakMap<Request, RequestState>();
   return {
     onRequest({ request }) {
-      requests.set(request, { id: requestIdOf(request), start: performance.now() });
+      requests.set(request, { id: stateOf(request).id, start: performance.now() });
     },
     onExecute({ args }) {
       const context = args.contextValue as Context & { request: Request };

@@ -1,4 +1,6 @@
+import { parseAllowedIps } from '../auth/ip-allowlist.ts';
 import { keyStatus, previousSecretActiveUntil } from '../auth/key-status.ts';
+import { MAX_RATE_LIMIT_PER_MINUTE } from '../config.ts';
 import { actorOf, type Context } from '../context.ts';
 import type { ScopeData } from '../data/api-keys.ts';
 import { USAGE_MAX_DAYS, type UsageDay } from '../data/usage.ts';
@@ -93,6 +95,13 @@ export const ApiKey = builder.prismaObject('ApiKey', {
       select: lifecycle,
       resolve: (key) => previousSecretActiveUntil(key, new Date()),
     }),
+    rateLimitPerMinute: t.exposeInt('rateLimitPerMinute', {
+      nullable: true,
+      description: "Requests a minute this key may make; null: the server's default for keys.",
+    }),
+    allowedIps: t.exposeStringList('allowedIps', {
+      description: 'CIDR blocks (IPv4 or IPv6) the key may be used from; empty: from anywhere.',
+    }),
     createdBy: t.relation('createdBy', { nullable: true, description: 'The member who created the key.' }),
     usage: t.field({
       type: [ApiKeyUsageDay],
@@ -123,16 +132,20 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
     name: t.string({ required: true, description: '1 to 100 characters.' }),
     scope: t.field({ type: ScopeInput, required: true }),
     expiresAt: t.field({ type: 'DateTime', description: 'In the future; absent: the key never expires.' }),
+    rateLimitPerMinute: t.int({ description: "1 to 100,000; absent: the server's default for keys." }),
+    allowedIps: t.stringList({ description: 'CIDR blocks the key may be used from (at most 100); absent or empty: anywhere.' }),
   }),
 });
 
 const UpdateApiKeyInput = builder.inputType('UpdateApiKeyInput', {
-  description: 'Absent fields stay as they are; an explicit null clears expiresAt.',
+  description: 'Absent fields stay as they are; an explicit null clears expiresAt and rateLimitPerMinute.',
   fields: (t) => ({
     id: t.id({ required: true }),
     name: t.string({ description: '1 to 100 characters. Absent: unchanged.' }),
     scope: t.field({ type: ScopeInput, description: 'The new scope, replacing the old one. Absent: unchanged.' }),
     expiresAt: t.field({ type: 'DateTime', description: 'In the future; null: never expires; absent: unchanged.' }),
+    rateLimitPerMinute: t.int({ description: "1 to 100,000; null: the server's default; absent: unchanged." }),
+    allowedIps: t.stringList({ description: 'Replaces the list (at most 100 blocks; empty: anywhere); absent: unchanged.' }),
   }),
 });
 
@@ -178,6 +191,16 @@ async function parseScope(ctx: Context, scope: { kind: 'ALL' | 'CHANNELS'; chann
 
 const parseKeyName = (name: string) => text(name, 'name', LIMITS.apiKeyName);
 
+function parseRateLimit(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_RATE_LIMIT_PER_MINUTE) {
+    throw new BadUserInputError(
+      `rateLimitPerMinute must be 1 to ${MAX_RATE_LIMIT_PER_MINUTE.toLocaleString('en-US')}.`,
+      'rateLimitPerMinute',
+    );
+  }
+  return value;
+}
+
 function parseExpiry(value: Date, now: Date): Date {
   if (value.getTime() <= now.getTime()) throw new BadUserInputError('expiresAt must be in the future.', 'expiresAt');
   return value;
@@ -212,8 +235,10 @@ builder.mutationFields((t) => ({
       const { memberId } = memberCaller(ctx);
       const name = parseKeyName(input.name);
       const expiresAt = input.expiresAt == null ? null : parseExpiry(input.expiresAt, new Date());
+      const rateLimitPerMinute = input.rateLimitPerMinute == null ? null : parseRateLimit(input.rateLimitPerMinute);
+      const allowedIps = parseAllowedIps(input.allowedIps ?? []);
       const scope = await parseScope(ctx, input.scope);
-      return ctx.keys.create(ctx.db, { ...actorOf(ctx), memberId }, { name, scope, expiresAt });
+      return ctx.keys.create(ctx.db, { ...actorOf(ctx), memberId }, { name, scope, expiresAt, rateLimitPerMinute, allowedIps });
     },
   }),
   updateApiKey: t.prismaField({
@@ -225,8 +250,15 @@ builder.mutationFields((t) => ({
       const name = input.name == null ? undefined : parseKeyName(input.name);
       const expiresAt =
         input.expiresAt === undefined ? undefined : input.expiresAt === null ? null : parseExpiry(input.expiresAt, new Date());
+      const rateLimitPerMinute =
+        input.rateLimitPerMinute === undefined
+          ? undefined
+          : input.rateLimitPerMinute === null
+            ? null
+            : parseRateLimit(input.rateLimitPerMinute);
+      const allowedIps = input.allowedIps == null ? undefined : parseAllowedIps(input.allowedIps);
       const scope = input.scope == null ? undefined : await parseScope(ctx, input.scope);
-      return ctx.keys.update(ctx.db, actorOf(ctx), input.id, { name, scope, expiresAt }, query);
+      return ctx.keys.update(ctx.db, actorOf(ctx), input.id, { name, scope, expiresAt, rateLimitPerMinute, allowedIps }, query);
     },
   }),
   revokeApiKey: t.prismaField({

@@ -1,5 +1,6 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
-import { Prisma } from '../generated/prisma/client.ts';
+import { type MessageRow, sendMessage } from '../data/messages.ts';
+import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '../errors.ts';
 import { accountCaller, keyCaller, resolvedTarget } from '../scoping/middleware.ts';
 import { visibleMessages } from '../scoping/visibility.ts';
 import { jsonObject, LIMITS, text } from '../validation.ts';
@@ -30,8 +31,6 @@ const Message = builder.prismaObject('Message', {
 });
 
 // ---- messages: newest first (see ./pagination.ts) ----
-
-type MessageRow = Prisma.MessageGetPayload<object>;
 
 const MessageEdge = builder.objectRef<{ cursor: string; node: MessageRow }>('MessageEdge').implement({
   fields: (t) => ({
@@ -118,32 +117,29 @@ builder.mutationField('send', (t) =>
       const title = text(message.title, 'message.title', LIMITS.title);
       const body = text(message.body, 'message.body', LIMITS.body, { min: 0, multiline: true });
       const data = jsonObject(message.data, 'message.data');
-      // The ids first: given as values, the planner reads each channel's size from
-      // its statistics and looks up small channels by index even beside a huge one.
+      const idempotency = ctx.idempotency;
       const channelIds = target.kind === 'ALL' ? [] : (await resolveChannels(ctx, target.channels, 'target.channels')).map(({ id }) => id);
-      // One statement: the message, its channels and one delivery per distinct
-      // recipient are written together or not at all, however many recipients.
-      const recipients =
-        target.kind === 'ALL'
-          ? Prisma.sql`SELECT id FROM "Recipient" WHERE "accountId" = ${accountId}::uuid`
-          : Prisma.sql`SELECT DISTINCT "B" AS id FROM "_RecipientChannels" WHERE "A" = ANY(${channelIds}::uuid[])`;
-      const [row] = await ctx.db.$queryRaw<MessageRow[]>`
-        WITH targets AS MATERIALIZED (${recipients}),
-        message AS (
-          INSERT INTO "Message" ("accountId", "apiKeyId", title, body, data, "allRecipients", "recipientCount")
-          SELECT ${accountId}::uuid, ${key.id}::uuid, ${title}, ${body}, ${data === null ? null : JSON.stringify(data)}::jsonb,
-                 ${target.kind === 'ALL'}, (SELECT count(*)::int FROM targets)
-          RETURNING *
-        ),
-        message_channels AS (
-          INSERT INTO "_MessageChannels" ("A", "B") SELECT channel, message.id FROM message, unnest(${channelIds}::uuid[]) AS channel
-        ),
-        deliveries AS (
-          INSERT INTO "Delivery" ("messageId", "recipientId") SELECT message.id, targets.id FROM message, targets
-        )
-        SELECT * FROM message`;
-      ctx.metrics.sendRecipients.inc(row.recipientCount);
-      return { message: row };
+      const outcome = await sendMessage(ctx.db, {
+        accountId,
+        keyId: key.id,
+        target: target.kind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channelIds },
+        title,
+        body,
+        data,
+        idempotency,
+      });
+      switch (outcome.kind) {
+        case 'in-use':
+          throw new IdempotencyKeyInUseError();
+        case 'reused':
+          throw new IdempotencyKeyReusedError();
+        case 'replayed':
+          if (idempotency) idempotency.replayed = true;
+          return { message: outcome.message };
+        case 'sent':
+          ctx.metrics.sendRecipients.inc(outcome.message.recipientCount);
+          return { message: outcome.message };
+      }
     },
   }),
 );

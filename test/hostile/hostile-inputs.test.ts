@@ -12,7 +12,6 @@ import { parse } from 'graphql';
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import { isWellFormedSecret } from '../../src/auth/api-keys.ts';
-import type { Config } from '../../src/config.ts';
 import { createHerald } from '../../src/yoga.ts';
 import { Channels } from '../support/documents.ts';
 import { test as base, describe, expect, type TestAccount, TestKey } from '../support/fixtures.ts';
@@ -30,7 +29,7 @@ const test = base.extend<{ $file: { herald: TestHerald } }>({
   herald: [
     // biome-ignore lint/correctness/noEmptyPattern: vitest reads the fixture's dependencies from this pattern.
     async ({}, use) => {
-      const herald = await TestHerald.start({ trustProxy: true } as Partial<Config>);
+      const herald = await TestHerald.start({ trustProxy: ['loopback'] });
       await use(herald);
       await herald.close();
     },
@@ -1898,11 +1897,14 @@ describe('10. floods of bad credentials', () => {
    */
   async function limited(herald: TestHerald): Promise<Fetcher> {
     const yoga = await createHerald({
-      config: testConfig({ trustProxy: true, authFailures: { limit: 20, windowSeconds: 60 } } as Partial<Config>),
+      config: testConfig({ trustProxy: ['loopback'], authFailures: { limit: 20, windowSeconds: 60 } }),
       db: herald.db,
       logger: pino({ level: 'silent' }),
     });
-    return { fetch: ({ path, ...init }) => Promise.resolve(yoga.fetch(`http://herald.test${path ?? '/graphql'}`, init)) };
+    return {
+      fetch: ({ path, ...init }) =>
+        Promise.resolve(yoga.fetch(`http://herald.test${path ?? '/graphql'}`, init, { req: { socket: { remoteAddress: '127.0.0.1' } } })),
+    };
   }
 
   test('30 bad tokens from one address: never a 5xx, then 429 RATE_LIMITED; another address is unaffected', async ({ herald, account }) => {

@@ -12,6 +12,9 @@ import { type Config, DEFAULT_LIMITS } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/index.ts';
 import { createHerald, type Herald } from '../../src/yoga.ts';
 
+/** Where in-process test requests come from unless a test says otherwise. */
+export const LOOPBACK = '127.0.0.1';
+
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -28,7 +31,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     limits: { ...DEFAULT_LIMITS, fieldSuggestions: true },
     // Requests through yoga.fetch share one source address: only the rate-limit test sets a real limit.
     authFailures: { limit: 1_000_000, windowSeconds: 60 },
-    trustProxy: false,
+    trustProxy: [],
+    // Tests make many requests with one key: only the rate-limit tests set a real limit.
+    keyRateLimitPerMinute: 100_000,
+    redisUrl: null,
     ...overrides,
   };
 }
@@ -48,6 +54,8 @@ export interface RequestOptions {
   /** Bearer token: a member JWT or an API key secret. */
   token?: string;
   headers?: Record<string, string>;
+  /** The connection's address (loopback by default). */
+  from?: string;
 }
 
 export class TestHerald {
@@ -106,8 +114,9 @@ export class TestHerald {
   }
 
   /** A raw HTTP request to /graphql. */
-  async fetch(init: RequestInit & { path?: string }): Promise<Response> {
-    return await this.yoga.fetch(`http://herald.test${init.path ?? '/graphql'}`, init);
+  /** A raw HTTP request to /graphql, as if over a connection from `from` (loopback by default). */
+  async fetch({ from = LOOPBACK, ...init }: RequestInit & { path?: string; from?: string }): Promise<Response> {
+    return await this.yoga.fetch(`http://herald.test${init.path ?? '/graphql'}`, init, { req: { socket: { remoteAddress: from } } });
   }
 
   async execute<R, V>(
@@ -118,7 +127,7 @@ export class TestHerald {
     const query = typeof document === 'string' ? document : print(document);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await this.fetch({ method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const response = await this.fetch({ method: 'POST', headers, body: JSON.stringify({ query, variables }), from: options.from });
     const text = await response.text();
     let body: { data?: R | null; errors?: GraphQLFormattedError[] };
     try {
@@ -142,8 +151,9 @@ export class TestHerald {
 
   /**
    * Everything an account owns, as rows: a rejected request must leave it equal.
-   * lastUsedAt and usage counts are left out: authenticating a key sets them, by
-   * design, even when the request is then refused (usage counts the refusal).
+   * lastUsedAt, usage counts and rate-limit state are left out: authenticating a
+   * key sets them, by design, even when the request is then refused (usage
+   * counts the refusal; the rate limit counts every request it lets through).
    */
   async snapshot(accountSlug: string): Promise<unknown> {
     const [row] = await this.db.prisma.$queryRaw<{ snapshot: unknown }[]>`
@@ -153,8 +163,9 @@ export class TestHerald {
         'channels', (SELECT json_agg(c ORDER BY c.id) FROM "Channel" c JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
         'recipients', (SELECT json_agg(r ORDER BY r.id) FROM "Recipient" r JOIN "Account" a ON a.id = r."accountId" WHERE a.slug = ${accountSlug}),
         'subscriptions', (SELECT json_agg(rc ORDER BY rc."A", rc."B") FROM "_RecipientChannels" rc JOIN "Channel" c ON c.id = rc."A" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
-        'apiKeys', (SELECT json_agg(json_build_object('id', k.id, 'name', k.name, 'scopeKind', k."scopeKind", 'secretHash', k."secretHash", 'prefix', k.prefix, 'previousSecretHash', k."previousSecretHash", 'previousSecretExpiresAt', k."previousSecretExpiresAt", 'expiresAt', k."expiresAt", 'revokedAt', k."revokedAt", 'createdById', k."createdById", 'updatedAt', k."updatedAt") ORDER BY k.id) FROM "ApiKey" k JOIN "Account" a ON a.id = k."accountId" WHERE a.slug = ${accountSlug}),
+        'apiKeys', (SELECT json_agg(json_build_object('id', k.id, 'name', k.name, 'scopeKind', k."scopeKind", 'secretHash', k."secretHash", 'prefix', k.prefix, 'previousSecretHash', k."previousSecretHash", 'previousSecretExpiresAt', k."previousSecretExpiresAt", 'expiresAt', k."expiresAt", 'revokedAt', k."revokedAt", 'rateLimitPerMinute', k."rateLimitPerMinute", 'allowedIps', k."allowedIps", 'createdById', k."createdById", 'updatedAt', k."updatedAt") ORDER BY k.id) FROM "ApiKey" k JOIN "Account" a ON a.id = k."accountId" WHERE a.slug = ${accountSlug}),
         'auditEvents', (SELECT json_agg(e ORDER BY e.seq) FROM "AuditEvent" e JOIN "Account" a ON a.id = e."accountId" WHERE a.slug = ${accountSlug}),
+        'idempotencyKeys', (SELECT json_agg(i ORDER BY i."apiKeyId", i.key) FROM "IdempotencyKey" i JOIN "ApiKey" k ON k.id = i."apiKeyId" JOIN "Account" a ON a.id = k."accountId" WHERE a.slug = ${accountSlug}),
         'keyChannels', (SELECT json_agg(kc ORDER BY kc."A", kc."B") FROM "_ApiKeyChannels" kc JOIN "Channel" c ON c.id = kc."B" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
         'messages', (SELECT json_agg(msg ORDER BY msg.id) FROM "Message" msg JOIN "Account" a ON a.id = msg."accountId" WHERE a.slug = ${accountSlug}),
         'messageChannels', (SELECT json_agg(mc ORDER BY mc."A", mc."B") FROM "_MessageChannels" mc JOIN "Channel" c ON c.id = mc."A" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),

@@ -1,0 +1,121 @@
+// send, in one SQL statement: the message, its channels, one delivery per
+// distinct recipient and, with an Idempotency-Key, the record of the key, all
+// written together or not at all, however many recipients. Raw SQL, so the
+// account is named in the statement itself (the tenant client does not see it).
+import type { PrismaClient } from '../db/index.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+
+export type MessageRow = Prisma.MessageGetPayload<object>;
+
+/** How long a send is remembered under its Idempotency-Key. */
+export const IDEMPOTENCY_HOURS = 24;
+
+export interface SendRequest {
+  accountId: string;
+  keyId: string;
+  /** Every recipient of the account, or those of these channels (ids of the account's channels). */
+  target: { kind: 'ALL' } | { kind: 'CHANNELS'; channelIds: string[] };
+  title: string;
+  body: string;
+  data: Record<string, unknown> | null;
+  /** The request's Idempotency-Key and the fingerprint of its body. */
+  idempotency?: { key: string; fingerprint: string };
+}
+
+export type SendOutcome =
+  | { kind: 'sent'; message: MessageRow }
+  /** The same key and body were sent before: this is that message. */
+  | { kind: 'replayed'; message: MessageRow }
+  /** The same key is being sent right now, by another request. */
+  | { kind: 'in-use' }
+  /** The same key was sent before with another body. */
+  | { kind: 'reused' };
+
+interface Row extends Partial<MessageRow> {
+  claimed: boolean;
+  earlierFingerprint: string | null;
+  earlierMessageId: string | null;
+}
+
+/** A raw statement that broke a unique constraint (Prisma reports it as P2010 with the driver's cause). */
+const isUniqueViolation = (error: unknown) =>
+  error instanceof Prisma.PrismaClientKnownRequestError &&
+  (error.meta as { driverAdapterError?: { cause?: { kind?: string } } } | undefined)?.driverAdapterError?.cause?.kind ===
+    'UniqueConstraintViolation';
+
+export async function sendMessage(db: PrismaClient, request: SendRequest): Promise<SendOutcome> {
+  try {
+    return await attempt(db, request);
+  } catch (error) {
+    // Two first requests with one key at once: the loser's statement wrote nothing. Or a
+    // record past its 24 hours still holds the key: it goes, and the send is tried once more.
+    if (!request.idempotency || !isUniqueViolation(error)) throw error;
+    await db.$executeRaw`
+      DELETE FROM "IdempotencyKey"
+      WHERE "apiKeyId" = ${request.keyId}::uuid AND key = ${request.idempotency.key} AND "expiresAt" <= now()`;
+    return attempt(db, request);
+  }
+}
+
+async function attempt(db: PrismaClient, { accountId, keyId, target, title, body, data, idempotency }: SendRequest): Promise<SendOutcome> {
+  const channelIds = target.kind === 'ALL' ? [] : target.channelIds;
+  // The channel ids as values: the planner reads each channel's size from its
+  // statistics and looks up small channels by index even beside a huge one.
+  const recipients =
+    target.kind === 'ALL'
+      ? Prisma.sql`SELECT id FROM "Recipient" WHERE "accountId" = ${accountId}::uuid`
+      : Prisma.sql`SELECT DISTINCT "B" AS id FROM "_RecipientChannels" WHERE "A" = ANY(${channelIds}::uuid[])`;
+  // With an Idempotency-Key: a transaction-scoped advisory lock on the key tells a
+  // retry that arrives while the first request runs (on any instance) to come back
+  // later, and the unique record stops the rare one that slips between two statements.
+  const claim = idempotency
+    ? Prisma.sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${`${keyId}:${idempotency.key}`}, 0)) AS held`
+    : Prisma.sql`SELECT true AS held`;
+  const earlier = idempotency
+    ? Prisma.sql`SELECT fingerprint, "messageId" FROM "IdempotencyKey"
+                 WHERE "apiKeyId" = ${keyId}::uuid AND key = ${idempotency.key} AND "expiresAt" > now()`
+    : Prisma.sql`SELECT NULL::text AS fingerprint, NULL::uuid AS "messageId" WHERE false`;
+  const record = idempotency
+    ? Prisma.sql`INSERT INTO "IdempotencyKey" ("apiKeyId", key, fingerprint, "messageId", "expiresAt")
+                 SELECT ${keyId}::uuid, ${idempotency.key}, ${idempotency.fingerprint}, id,
+                        now() + make_interval(hours => ${IDEMPOTENCY_HOURS}) FROM message`
+    : Prisma.sql`SELECT 1`;
+  const [row] = await db.$queryRaw<Row[]>`
+    WITH claim AS (${claim}),
+    earlier AS (${earlier}),
+    go AS (SELECT 1 FROM claim WHERE held AND NOT EXISTS (SELECT 1 FROM earlier)),
+    targets AS MATERIALIZED (${recipients}),
+    message AS (
+      INSERT INTO "Message" ("accountId", "apiKeyId", title, body, data, "allRecipients", "recipientCount")
+      SELECT ${accountId}::uuid, ${keyId}::uuid, ${title}, ${body}, ${data === null ? null : JSON.stringify(data)}::jsonb,
+             ${target.kind === 'ALL'}, (SELECT count(*)::int FROM targets)
+      FROM go
+      RETURNING *
+    ),
+    message_channels AS (
+      INSERT INTO "_MessageChannels" ("A", "B") SELECT channel, message.id FROM message, unnest(${channelIds}::uuid[]) AS channel
+    ),
+    deliveries AS (
+      INSERT INTO "Delivery" ("messageId", "recipientId") SELECT message.id, targets.id FROM message, targets
+    ),
+    record AS (${record})
+    SELECT (SELECT held FROM claim) AS claimed, (SELECT fingerprint FROM earlier) AS "earlierFingerprint",
+           (SELECT "messageId"::text FROM earlier) AS "earlierMessageId", message.*
+    FROM (SELECT 1) AS one LEFT JOIN message ON true`;
+  if (row.id) {
+    const { claimed: _claimed, earlierFingerprint: _fingerprint, earlierMessageId: _messageId, ...message } = row;
+    return { kind: 'sent', message: message as MessageRow };
+  }
+  if (!row.claimed) return { kind: 'in-use' };
+  if (row.earlierFingerprint !== idempotency?.fingerprint) return { kind: 'reused' };
+  const message = await db.message.findUniqueOrThrow({ where: { id: row.earlierMessageId as string } });
+  return { kind: 'replayed', message };
+}
+
+/** Deletes records past their 24 hours, a batch at a time (lookups already ignore them). */
+export async function purgeExpiredIdempotencyKeys(db: PrismaClient, batch = 10_000): Promise<number> {
+  return db.$executeRaw`
+    DELETE FROM "IdempotencyKey" WHERE ctid IN (
+      SELECT ctid FROM "IdempotencyKey" WHERE "expiresAt" <= now() LIMIT ${batch}
+    )`;
+}

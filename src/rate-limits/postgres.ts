@@ -1,0 +1,39 @@
+// The per-key limit shared by a fleet that has no Redis: one row per key holding
+// its TAT, moved by a single conditional upsert on the database's clock, so
+// concurrent requests through any instance are counted one after the other.
+import type { PrismaClient } from '../db/index.ts';
+import { PERIOD_MS, type RateDecision } from './gcra.ts';
+import type { RateLimiter } from './limiter.ts';
+
+export class PostgresRateLimiter implements RateLimiter {
+  constructor(private readonly db: PrismaClient) {}
+
+  async take(keyId: string, limit: number): Promise<RateDecision> {
+    const interval = PERIOD_MS / limit;
+    // The same arithmetic as gcra() in ./gcra.ts: the row moves only when the request is allowed.
+    const [{ now, taken, stored }] = await this.db.$queryRaw<{ now: number; taken: number | null; stored: number | null }[]>`
+      WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now),
+      taken AS (
+        INSERT INTO "KeyRateLimit" ("apiKeyId", tat) SELECT ${keyId}::uuid, now + ${interval}::float8 FROM clock
+        ON CONFLICT ("apiKeyId") DO UPDATE SET tat = greatest("KeyRateLimit".tat, (SELECT now FROM clock)) + ${interval}::float8
+        WHERE greatest("KeyRateLimit".tat, (SELECT now FROM clock)) + ${interval}::float8 - (SELECT now FROM clock) <= ${PERIOD_MS}::float8
+        RETURNING tat
+      )
+      SELECT (SELECT now FROM clock) AS now, (SELECT tat FROM taken) AS taken,
+             (SELECT tat FROM "KeyRateLimit" WHERE "apiKeyId" = ${keyId}::uuid) AS stored`;
+    if (taken !== null) {
+      return {
+        allowed: true,
+        limit,
+        remaining: Math.max(0, Math.floor((PERIOD_MS - (taken - now)) / interval + 1e-9)),
+        resetMs: taken - now,
+        retryAfterMs: 0,
+        tat: taken,
+      };
+    }
+    const start = Math.max(stored ?? now, now);
+    return { allowed: false, limit, remaining: 0, resetMs: start - now, retryAfterMs: start + interval - now - PERIOD_MS, tat: start };
+  }
+
+  async close(): Promise<void> {}
+}

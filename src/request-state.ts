@@ -1,0 +1,32 @@
+// What the plugins and the context learn about one HTTP request, by the Request
+// object they share: its id, the key that authenticated it, its rate-limit
+// decision and its Idempotency-Key; read back when the response is written.
+import { randomUUID } from 'node:crypto';
+import type { RateDecision } from './rate-limits/gcra.ts';
+
+const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface RequestState {
+  /** An incoming x-request-id when it is sane, or a generated UUID. */
+  id: string;
+  /** The key that authenticated the request, once one did. */
+  keyId?: string;
+  /** The key's rate-limit decision, for the RateLimit-* headers. */
+  rateLimit?: RateDecision;
+  /** The Idempotency-Key header (checked well formed) and the request's fingerprint. */
+  idempotency?: { key: string; fingerprint: string; replayed: boolean };
+  /** Whether the GraphQL result had errors (a refusal that answered 200). */
+  hadErrors?: boolean;
+}
+
+const states = new WeakMap<Request, RequestState>();
+
+export function stateOf(request: Request): RequestState {
+  let state = states.get(request);
+  if (!state) {
+    const incoming = request.headers.get('x-request-id');
+    state = { id: incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID() };
+    states.set(request, state);
+  }
+  return state;
+}
