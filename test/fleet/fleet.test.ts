@@ -10,6 +10,7 @@ import { localMigrationNames } from '../../src/db/migrations.ts';
 import { CreateApiKey, CreateChannel, CreateRecipient, RevokeApiKey, RollApiKey, Send, UpdateApiKey } from '../support/documents.ts';
 
 const BASE_URL = process.env.FLEET_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.FLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'fleet-test-secret-long-enough-for-hs256';
 const dbName = `herald_fleet_${process.pid}_${Date.now().toString(36)}`;
 const dbUrl = Object.assign(new URL(BASE_URL), { pathname: `/${dbName}` }).toString();
@@ -41,6 +42,7 @@ async function start(env: Record<string, string> = {}): Promise<Instance> {
       PORT: String(port),
       DATABASE_URL: dbUrl,
       AUTH_JWT_SECRET: SECRET,
+      REDIS_URL,
       LOG_LEVEL: 'info',
       SHUTDOWN_TIMEOUT_MS: '15000',
       ...env,
@@ -66,14 +68,20 @@ async function ready(instance: Instance, timeoutMs = 60_000): Promise<void> {
   throw new Error(`instance not ready: ${instance.output.join('')}`);
 }
 
-async function gql(instance: Instance, token: string, document: Parameters<typeof print>[0], variables: unknown) {
+async function gql(
+  instance: Instance,
+  token: string,
+  document: Parameters<typeof print>[0],
+  variables: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`http://127.0.0.1:${instance.port}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body: JSON.stringify({ query: print(document), variables }),
   });
   // biome-ignore lint/suspicious/noExplicitAny: a raw client; each test checks the shape it needs.
-  return { status: response.status, body: (await response.json()) as any };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
 }
 
 const sendInput = (channels?: string[]) => ({
@@ -151,6 +159,39 @@ describe('a fleet of two instances on one PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, graceEnd - Date.now() + 50));
     expect((await gql(b, old.secret, Send, sendInput())).status).toBe(401);
     expect((await gql(b, secret, Send, sendInput())).status).toBe(200);
+  });
+
+  test('a key’s rate limit holds for the fleet: of 30 requests spread over both instances, exactly its limit pass', async () => {
+    const created = await gql(a, member, CreateApiKey, {
+      input: { name: 'Limited fleet', scope: { kind: 'ALL' }, rateLimitPerMinute: 12 },
+    });
+    const { secret } = created.body.data.createApiKey;
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => gql(i % 2 ? a : b, secret, Send, sendInput())));
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(12);
+    const refused = answers.filter((r) => r.status !== 200);
+    expect(refused.every((r) => r.status === 429 && r.body.errors[0].extensions.code === 'RATE_LIMITED')).toBe(true);
+    expect(refused.every((r) => Number(r.headers.get('retry-after')) > 0)).toBe(true);
+  });
+
+  test('an idempotent retry through the other instance replays the first send; concurrent retries over both make one message', async () => {
+    const idempotencyKey = `fleet-${Date.now()}`;
+    const first = await gql(a, key.secret, Send, sendInput(['east']), { 'idempotency-key': idempotencyKey });
+    expect(first.status).toBe(200);
+    const retry = await gql(b, key.secret, Send, sendInput(['east']), { 'idempotency-key': idempotencyKey });
+    expect(retry.headers.get('idempotency-replayed')).toBe('true');
+    expect(retry.body).toEqual(first.body);
+
+    const raced = `fleet-race-${Date.now()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => gql(i % 2 ? a : b, key.secret, Send, sendInput(['east']), { 'idempotency-key': raced })),
+    );
+    const ids = new Set(answers.filter((r) => r.status === 200).map((r) => r.body.data.send.message.id));
+    expect(ids.size).toBe(1);
+    expect(
+      answers.every((r) => r.status === 200 || (r.status === 409 && r.body.errors[0].extensions.code === 'IDEMPOTENCY_KEY_IN_USE')),
+    ).toBe(true);
+    const { rows } = await sql.query('SELECT count(*)::int AS n FROM "IdempotencyKey" WHERE key = $1', [raced]);
+    expect(rows[0].n).toBe(1);
   });
 
   test('500 concurrent sends over both instances: exact message and delivery counts', async () => {

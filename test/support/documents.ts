@@ -17,7 +17,7 @@ export const CreateApiKey = graphql(`
   mutation CreateApiKey($input: CreateApiKeyInput!) {
     createApiKey(input: $input) {
       secret
-      apiKey { id name prefix createdAt updatedAt lastUsedAt scope { kind channels { id slug name } } }
+      apiKey { id name prefix createdAt updatedAt lastUsedAt rateLimitPerMinute allowedIps scope { kind channels { id slug name } } }
     }
   }
 `);
@@ -70,7 +70,7 @@ export const Typename = graphql(`
 
 export const ApiKeyLifecycle = graphql(`
   query ApiKeyLifecycle($id: ID!) {
-    apiKey(id: $id) { id name prefix status expiresAt revokedAt previousSecretExpiresAt updatedAt createdBy { id subject } }
+    apiKey(id: $id) { id name prefix status expiresAt revokedAt previousSecretExpiresAt updatedAt rateLimitPerMinute allowedIps createdBy { id subject } }
   }
 `);
 
