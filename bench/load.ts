@@ -12,6 +12,8 @@ export interface Workload {
   query: string;
   variables?: Record<string, unknown>;
   token?: string;
+  /** Headers that differ on every request (an Idempotency-Key). */
+  freshHeaders?: () => Record<string, string>;
   /** Checks every body under load, so it must be cheap. */
   accepts(body: string): boolean;
   /** Checks the one response before the load thoroughly; throws on a wrong answer. */
@@ -35,7 +37,11 @@ export function exactly(expected: string): Pick<Workload, 'accepts'> {
 }
 
 async function validate(workload: Workload, body: string): Promise<void> {
-  const res = await fetch(workload.url, { method: 'POST', headers: requestHeaders(workload.token), body });
+  const res = await fetch(workload.url, {
+    method: 'POST',
+    headers: { ...requestHeaders(workload.token), ...workload.freshHeaders?.() },
+    body,
+  });
   const text = await res.text();
   if (res.status !== 200 || !workload.accepts(text)) throw new Error(`validation request got ${res.status}: ${text.slice(0, 500)}`);
   workload.validate?.(JSON.parse(text));
@@ -52,6 +58,14 @@ async function fire(workload: Workload, body: string, connections: number, secon
         method: 'POST',
         headers: requestHeaders(workload.token),
         body,
+        ...(workload.freshHeaders
+          ? {
+              setupRequest: (request: autocannon.Request) => ({
+                ...request,
+                headers: { ...request.headers, ...workload.freshHeaders?.() },
+              }),
+            }
+          : {}),
         onResponse: (status, responseBody) => {
           if (status < 200 || status > 299 || !workload.accepts(responseBody)) refused += 1;
         },

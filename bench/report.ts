@@ -34,6 +34,9 @@ const ROW_ORDER = [
   'herald-typename-key-postgres',
   'send-embedded',
   'send-postgres',
+  'send-postgres-limited',
+  'send-postgres-redis',
+  'send-postgres-limited-redis',
   'apikeys-100',
 ];
 
@@ -55,6 +58,7 @@ export function summarize({ settings, rows, fanouts, failures }: Results) {
   const typename = rps('herald-typename');
   const typenameKey = rps('herald-typename-key');
   const overhead = (plain: number | null, keyed: number | null) => (plain && keyed !== null ? 1 - keyed / plain : null);
+  const ratio = (value: number | null, base: number | null) => (value !== null && base ? value / base : null);
   const fanout = (database: DatabaseKind) => fanouts.find((f) => f.database === database)?.result;
   const rss = fanouts.map((f) => f.result.peakRssMb);
   const ordered = [...rows].sort((a, b) => ROW_ORDER.indexOf(a.name) - ROW_ORDER.indexOf(b.name));
@@ -77,6 +81,11 @@ export function summarize({ settings, rows, fanouts, failures }: Results) {
     key_verification_overhead: round(overhead(typename, typenameKey), 3),
     /** On PostgreSQL, where every request reads the key so that another instance's edit holds at once. */
     key_verification_overhead_postgres: round(overhead(rps('herald-typename-postgres'), rps('herald-typename-key-postgres')), 3),
+    /** Safe sending's cost: a rate-limited key and an Idempotency-Key per request, against plain send, same store. */
+    send_postgres_limited_vs_send_postgres: round(ratio(rps('send-postgres-limited'), rps('send-postgres')), 3),
+    send_postgres_limited_redis_vs_send_postgres_redis: round(ratio(rps('send-postgres-limited-redis'), rps('send-postgres-redis')), 3),
+    /** Where the rate limits cost less: Redis against PostgreSQL (above 1: Redis). */
+    send_postgres_redis_vs_send_postgres: round(ratio(rps('send-postgres-redis'), rps('send-postgres')), 3),
     fanout_100k_ms_embedded: round(fanout('embedded')?.ms, 1),
     fanout_100k_ms_postgres: round(fanout('postgres')?.ms, 1),
     /** VmHWM of the server after the fanout, the larger of the two; start-up counts too. */
@@ -140,6 +149,7 @@ export function render(summary: Summary): string {
     fanout,
     '',
     `key verification overhead: ${summary.key_verification_overhead ?? '-'} embedded (cached), ${summary.key_verification_overhead_postgres ?? '-'} PostgreSQL (read every request)`,
+    `safe sending (rate-limited key + Idempotency-Key) vs send: ${summary.send_postgres_limited_vs_send_postgres ?? '-'} with the limits in PostgreSQL, ${summary.send_postgres_limited_redis_vs_send_postgres_redis ?? '-'} in Redis; send with Redis vs PostgreSQL limits: ${summary.send_postgres_redis_vs_send_postgres ?? '-'}`,
   ];
   if (summary.failures.length) lines.push('', 'FAILED:', ...summary.failures.map((f) => `  ${f}`));
   return lines.join('\n');

@@ -11,7 +11,7 @@ import { type DatabaseKind, type Fanout, type Row, render, summarize, writeSumma
 import { seedDatabase } from './seed.ts';
 import { killAll, type Server, startHerald, startServer, withServer } from './servers.ts';
 import { createBenchKeys, createKeyListing } from './setup.ts';
-import { apiKeys, hello, send, typename } from './workloads.ts';
+import { apiKeys, hello, send, sendSafely, typename } from './workloads.ts';
 
 function positiveInteger(variable: string, fallback: number): number {
   const value = Number(process.env[variable] ?? fallback);
@@ -26,6 +26,7 @@ const settings: LoadSettings = {
   seconds: positiveInteger('BENCH_SECONDS', 10),
 };
 const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 
 const rows: Row[] = [];
 const fanouts: Fanout[] = [];
@@ -90,7 +91,14 @@ async function postgresRows(): Promise<void> {
       await row('herald-typename-postgres', 'postgres', server, typename(server.url));
       await row('herald-typename-key-postgres', 'postgres', server, typename(server.url, keys.send));
       await row('send-postgres', 'postgres', server, send(server.url, keys.send));
+      await row('send-postgres-limited', 'postgres', server, sendSafely(server.url, keys.limited));
       await row('apikeys-100', 'postgres', server, apiKeys(server.url, listingToken));
+    });
+    // The same, with the rate limits in Redis rather than in PostgreSQL.
+    await withServer(startHerald('herald-postgres-redis', database.url, [], { REDIS_URL: redisUrl }), async (server) => {
+      const keys = await createBenchKeys(server.url);
+      await row('send-postgres-redis', 'postgres', server, send(server.url, keys.send));
+      await row('send-postgres-limited-redis', 'postgres', server, sendSafely(server.url, keys.limited));
     });
     await fanout('postgres', database.url, () => fanoutKey);
   });

@@ -135,11 +135,19 @@ export async function startServer(
   };
 }
 
-export function startHerald(name: string, databaseUrl: string, nodeArgs: string[] = []): Promise<Server> {
+/** REDIS_URL in `env` puts the per-key rate limits in Redis; the default limit is high enough never to trip. */
+export function startHerald(name: string, databaseUrl: string, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Server> {
   return startServer(
     name,
     'src/main.ts',
-    { DATABASE_URL: databaseUrl, AUTH_JWT_SECRET: JWT_SECRET, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    {
+      DATABASE_URL: databaseUrl,
+      AUTH_JWT_SECRET: JWT_SECRET,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      KEY_RATE_LIMIT_PER_MINUTE: '100000',
+      ...env,
+    },
     nodeArgs,
   );
 }

@@ -13,11 +13,11 @@ export function memberToken(accountSlug: string): Promise<string> {
   return signMemberToken(new TextEncoder().encode(JWT_SECRET), { subject: 'bench-member', accountSlug }, '2h');
 }
 
-async function createKey(url: string, token: string, name: string, channels: string[]): Promise<string> {
+async function createKey(url: string, token: string, name: string, channels: string[], settings: object = {}): Promise<string> {
   const data = await graphql<{ createApiKey: { secret: string } }>(
     url,
     'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
-    { input: { name, scope: { kind: 'CHANNELS', channels } } },
+    { input: { name, scope: { kind: 'CHANNELS', channels }, ...settings } },
     token,
   );
   return data.createApiKey.secret;
@@ -28,6 +28,8 @@ export interface BenchKeys {
   send: string;
   /** Scoped to the fanout channel and one small channel, which warms the server up. */
   fanout: string;
+  /** Like `send`, with a rate limit of its own (the highest allowed, never reached by the bench). */
+  limited: string;
 }
 
 export async function createBenchKeys(url: string): Promise<BenchKeys> {
@@ -35,6 +37,7 @@ export async function createBenchKeys(url: string): Promise<BenchKeys> {
   return {
     send: await createKey(url, token, 'send', SEND_CHANNELS),
     fanout: await createKey(url, token, 'fanout', [FANOUT_CHANNEL, SEND_CHANNELS[0]]),
+    limited: await createKey(url, token, 'limited', SEND_CHANNELS, { rateLimitPerMinute: 100_000 }),
   };
 }
 

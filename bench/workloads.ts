@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Workload } from './load.ts';
 import { exactly } from './load.ts';
 import { SEND_CHANNELS } from './seed.ts';
@@ -20,6 +21,12 @@ export const send = (url: string, key: string): Workload => ({
   query: 'mutation ($input: SendInput!) { send(input: $input) { message { id recipientCount } } }',
   variables: { input: { target: { channels: SEND_CHANNELS }, message: { title: 'Bench', body: 'Hello from the benchmark.' } } },
   accepts: (body) => body.startsWith('{"data":{"send":{"message":{"id":"') && body.endsWith(`","recipientCount":${SEND_REACH}}}}}`),
+});
+
+/** send with a rate-limited key and a new Idempotency-Key on every request: the safe-sending path. */
+export const sendSafely = (url: string, key: string): Workload => ({
+  ...send(url, key),
+  freshHeaders: () => ({ 'idempotency-key': randomUUID() }),
 });
 
 interface Listing {
