@@ -1,5 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import ipaddr from 'ipaddr.js';
 import proxyaddr from 'proxy-addr';
+
+/** A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d: messages and limits use a.b.c.d. */
+function plain(address: string): string {
+  return ipaddr.isValid(address) ? ipaddr.process(address).toString() : address;
+}
 
 export type ClientAddress = (request: Request, req: IncomingMessage | undefined) => string;
 
@@ -13,11 +19,9 @@ export function clientAddressResolver(trustProxy: readonly string[]): ClientAddr
   return (request, req) => {
     const remoteAddress = req?.socket?.remoteAddress;
     if (!remoteAddress) return 'unknown';
-    if (trustProxy.length === 0) return remoteAddress;
+    if (trustProxy.length === 0) return plain(remoteAddress);
     const forwarded = request.headers.get('x-forwarded-for');
-    return proxyaddr(
-      { headers: forwarded ? { 'x-forwarded-for': forwarded } : {}, socket: { remoteAddress } } as unknown as IncomingMessage,
-      trust,
-    );
+    const headers = forwarded ? { 'x-forwarded-for': forwarded } : {};
+    return plain(proxyaddr({ headers, socket: { remoteAddress } } as unknown as IncomingMessage, trust));
   };
 }

@@ -7,8 +7,20 @@ export const MAX_ALLOWED_IP_BLOCKS = 100;
 
 type Block = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
+/**
+ * Only the plain forms: IPv4 as four decimal numbers (ipaddr.js would also read
+ * 010.0.0.1 as octal 8.0.0.1, and 10.1 or 167772161 as 10.0.0.1), IPv6 with no
+ * zone (%eth0 names an interface, not an address).
+ */
+function isPlainAddress(address: string): boolean {
+  if (address.includes('%')) return false;
+  const dotted = address.split(':').at(-1) ?? '';
+  return !dotted.includes('.') ? address.includes(':') : ipaddr.IPv4.isValidFourPartDecimal(dotted);
+}
+
 function parseBlock(value: string): Block | null {
   const text = value.trim();
+  if (!isPlainAddress(text.split('/')[0])) return null;
   try {
     if (text.includes('/')) {
       const [address, bits] = ipaddr.parseCIDR(text);

@@ -34,9 +34,9 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
   return changes;
 }
 
-/** Every field as new: the changes of a creation. */
+/** The fields a creation set (an empty list sets nothing): each with before null. */
 export function createdFields(after: Record<string, unknown>): AuditChanges {
-  return changedFields({}, after);
+  return changedFields({}, Object.fromEntries(Object.entries(after).filter(([, value]) => !(Array.isArray(value) && value.length === 0))));
 }
 
 /** Runs `write` and writes the event it returns, in one transaction. */

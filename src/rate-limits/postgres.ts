@@ -6,7 +6,17 @@ import { PERIOD_MS, type RateDecision } from './gcra.ts';
 import type { RateLimiter } from './limiter.ts';
 
 export class PostgresRateLimiter implements RateLimiter {
-  constructor(private readonly db: PrismaClient) {}
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly db: PrismaClient) {
+    // A row whose TAT has passed says nothing a missing row does not: keys used once stay no longer.
+    this.sweeper = setInterval(() => void this.sweep().catch(() => {}), 10 * 60_000);
+    this.sweeper.unref();
+  }
+
+  sweep(): Promise<number> {
+    return this.db.$executeRaw`DELETE FROM "KeyRateLimit" WHERE tat < extract(epoch FROM clock_timestamp()) * 1000`;
+  }
 
   async take(keyId: string, limit: number): Promise<RateDecision> {
     const interval = PERIOD_MS / limit;
@@ -35,5 +45,7 @@ export class PostgresRateLimiter implements RateLimiter {
     return { allowed: false, limit, remaining: 0, resetMs: start - now, retryAfterMs: start + interval - now - PERIOD_MS, tat: start };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+  }
 }

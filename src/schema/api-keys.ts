@@ -243,7 +243,7 @@ builder.mutationFields((t) => ({
   }),
   updateApiKey: t.prismaField({
     type: 'ApiKey',
-    description: "Edits a key's name, scope and expiry. The next request made with the key sees the change.",
+    description: "Edits a key's name, scope, expiry, rate limit and IP allowlist. The next request made with the key sees the change.",
     access: 'member',
     args: { input: t.arg({ type: UpdateApiKeyInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {

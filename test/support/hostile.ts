@@ -86,7 +86,9 @@ function describeRequest(req: Req): string {
   const headers = pairs
     .slice(0, 20)
     .map(([name, value]) =>
-      name.toLowerCase() === 'authorization' ? `${name}: ${shorten(value, 40)} (${value.length})` : `${name}: ${JSON.stringify(shorten(value, 120))}`,
+      name.toLowerCase() === 'authorization'
+        ? `${name}: ${shorten(value, 40)} (${value.length})`
+        : `${name}: ${JSON.stringify(shorten(value, 120))}`,
     )
     .join('; ');
   const more = pairs.length > 20 ? `; … (${pairs.length} headers)` : '';
@@ -106,7 +108,13 @@ function parseJson(text: string): Answer['json'] {
 export async function http(herald: Fetcher, req: Req): Promise<Answer> {
   const response = await herald.fetch({ method: 'POST', ...req } as RequestInit & { path?: string });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: parseJson(text), request: describeRequest({ method: 'POST', ...req }) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: parseJson(text),
+    request: describeRequest({ method: 'POST', ...req }),
+  };
 }
 
 export interface GqlOptions {
@@ -195,7 +203,7 @@ export async function rawHttp(herald: TestHerald, headers: [string, string][], b
       if (colon > 0) responseHeaders.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
     }
     const json = split < 0 ? undefined : parseJson(bodyOf(head, text.slice(split + 4)));
-    return { status, headers: responseHeaders, text, json, request: JSON.stringify(shorten(request, 200)) };
+    return { status, headers: responseHeaders, text, json, request: redact(JSON.stringify(shorten(request, 200))) };
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
@@ -243,6 +251,8 @@ export interface Refusal {
   code?: string;
   /** Expected message pattern. */
   message?: RegExp;
+  /** Expected extensions.field of an error (the input it names). */
+  field?: string;
   /** HEAD, or refused by Node's HTTP parser: a status and no body. */
   bodyless?: boolean;
 }
@@ -277,6 +287,11 @@ export async function refused(herald: TestHerald, account: TestAccount, hostile:
         `code: ${context}`,
       ).toContain(refusal.code);
     if (refusal.message) expect(first.message, context).toMatch(refusal.message);
+    if (refusal.field)
+      expect(
+        (errors as GraphQLErrorJson[]).map((e) => e.extensions?.field),
+        `field: ${context}`,
+      ).toContain(refusal.field);
   }
   // The server still answers a normal request, and nothing changed.
   dataOf(await account.run(Channels));
