@@ -17,6 +17,7 @@ import { UsageCounter } from './data/usage.ts';
 import type { Database } from './db/index.ts';
 import { WALKTHROUGH } from './graphiql.ts';
 import { createLogger, type Logger, yogaLogger } from './logger.ts';
+import { useDashboard } from './plugins/dashboard.ts';
 import { useIdempotency } from './plugins/idempotency.ts';
 import { useKeyUsage } from './plugins/key-usage.ts';
 import { useLimits } from './plugins/limits.ts';
@@ -97,6 +98,8 @@ export async function createHerald({
     // Herald takes JSON (and GET for queries): no multipart uploads.
     multipart: false,
     plugins: [
+      // The dashboard's page and assets (/, /assets/*): before the GraphQL request checks.
+      useDashboard(config),
       useRequestBody(MAX_BODY_BYTES),
       useIdempotency(),
       ...useLimits(config.limits),

@@ -2,6 +2,7 @@
 // on Redis's clock, so every instance counts against one TAT per key.
 // If Redis cannot answer, the instance fails open to its own memory: requests
 // still get a limit, enforced per instance, and the outage is logged.
+import { setTimeout } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { RateDecision } from './gcra.ts';
 import { MemoryRateLimiter, type RateLimiter } from './limiter.ts';
@@ -29,6 +30,8 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly redis: GcraRedis;
   private readonly fallback = new MemoryRateLimiter();
   private failing = false;
+  /** Until the first connection is made or given up on (1 s), requests wait for it rather than fail over. */
+  private connecting: Promise<unknown> | null;
 
   constructor(
     url: string,
@@ -45,9 +48,14 @@ export class RedisRateLimiter implements RateLimiter {
     }) as GcraRedis;
     this.redis.on('error', () => {}); // each failed command reports itself through take()
     this.redis.defineCommand('gcra', { numberOfKeys: 1, lua: GCRA });
+    const ready = new Promise((resolve) => this.redis.once('ready', resolve));
+    this.connecting = Promise.race([ready, setTimeout(1_000, undefined, { ref: false })]).finally(() => {
+      this.connecting = null;
+    });
   }
 
   async take(keyId: string, limit: number): Promise<RateDecision> {
+    if (this.connecting) await this.connecting;
     try {
       const [allowed, remaining, resetMs, retryAfterMs] = await this.redis.gcra(`herald:rate:${keyId}`, limit);
       if (this.failing) {

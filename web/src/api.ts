@@ -1,0 +1,71 @@
+// A tiny typed GraphQL client: the codegen's typed document strings over fetch.
+import type { TypedDocumentString } from './generated/graphql.ts';
+
+export interface ServerError {
+  message: string;
+  /** extensions.field: the input the error is about ("name", "scope.channels", …). */
+  field?: string;
+  code?: string;
+}
+
+/** The server refused the operation: its errors, in its words. */
+export class RequestError extends Error {
+  constructor(
+    readonly errors: ServerError[],
+    readonly status: number,
+  ) {
+    super(errors.map((e) => e.message).join(' '));
+    this.name = 'RequestError';
+  }
+
+  get unauthenticated(): boolean {
+    return this.status === 401 || this.errors.some((e) => e.code === 'UNAUTHENTICATED');
+  }
+
+  /** Errors by field; those without one under "". */
+  byField(): Record<string, string> {
+    const fields: Record<string, string> = {};
+    for (const error of this.errors) {
+      const key = error.field ?? '';
+      fields[key] = fields[key] ? `${fields[key]} ${error.message}` : error.message;
+    }
+    return fields;
+  }
+}
+
+const TOKEN_KEY = 'herald.memberToken';
+
+export const session = {
+  get: (): string | null => sessionStorage.getItem(TOKEN_KEY),
+  set: (token: string) => sessionStorage.setItem(TOKEN_KEY, token),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+export async function request<TResult, TVariables>(
+  document: TypedDocumentString<TResult, TVariables>,
+  variables?: TVariables,
+): Promise<TResult> {
+  const token = session.get();
+  let response: Response;
+  try {
+    response = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query: document.toString(), variables }),
+    });
+  } catch {
+    throw new RequestError([{ message: 'Herald cannot be reached: check your connection and try again.' }], 0);
+  }
+  const body = (await response.json().catch(() => null)) as {
+    data?: TResult | null;
+    errors?: { message: string; extensions?: { field?: string; code?: string } }[];
+  } | null;
+  if (body?.errors?.length) {
+    throw new RequestError(
+      body.errors.map((e) => ({ message: e.message, field: e.extensions?.field, code: e.extensions?.code })),
+      response.status,
+    );
+  }
+  if (!body?.data) throw new RequestError([{ message: `Unexpected answer from Herald (HTTP ${response.status}).` }], response.status);
+  return body.data;
+}

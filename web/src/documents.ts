@@ -1,0 +1,67 @@
+// Every operation the dashboard sends, typed by the project's codegen (npm run generate).
+import { graphql } from './generated/index.ts';
+
+export const DashboardApiKeys = graphql(`
+  query DashboardApiKeys {
+    apiKeys {
+      id
+      name
+      prefix
+      status
+      createdAt
+      lastUsedAt
+      expiresAt
+      revokedAt
+      previousSecretExpiresAt
+      rateLimitPerMinute
+      allowedIps
+      createdBy { id subject }
+      scope { kind channels { id slug name } }
+      usage(days: 30) { day requests messages refused }
+    }
+  }
+`);
+
+export const DashboardChannels = graphql(`
+  query DashboardChannels {
+    channels { id slug name createdAt }
+  }
+`);
+
+export const DashboardCreateChannel = graphql(`
+  mutation DashboardCreateChannel($input: CreateChannelInput!) {
+    createChannel(input: $input) { id slug name createdAt }
+  }
+`);
+
+export const DashboardCreateApiKey = graphql(`
+  mutation DashboardCreateApiKey($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) { secret apiKey { id name prefix } }
+  }
+`);
+
+export const DashboardUpdateApiKey = graphql(`
+  mutation DashboardUpdateApiKey($input: UpdateApiKeyInput!) {
+    updateApiKey(input: $input) { id name }
+  }
+`);
+
+export const DashboardRollApiKey = graphql(`
+  mutation DashboardRollApiKey($input: RollApiKeyInput!) {
+    rollApiKey(input: $input) { secret apiKey { id prefix previousSecretExpiresAt } }
+  }
+`);
+
+export const DashboardRevokeApiKey = graphql(`
+  mutation DashboardRevokeApiKey($id: ID!) {
+    revokeApiKey(id: $id) { id status revokedAt }
+  }
+`);
+
+export const DashboardAuditEvents = graphql(`
+  query DashboardAuditEvents($apiKeyId: ID!) {
+    auditEvents(apiKeyId: $apiKeyId, first: 50) {
+      edges { node { id action at changes requestId member { subject } } }
+    }
+  }
+`);

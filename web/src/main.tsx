@@ -1,0 +1,181 @@
+// The Herald dashboard: sign in with a member token, then the API Keys and Channels pages.
+import { render } from 'preact';
+import { useEffect, useId, useState } from 'preact/hooks';
+import { RequestError, request, session } from './api.ts';
+import { ChannelsPage } from './channels.tsx';
+import { FieldError } from './dialog.tsx';
+import { DashboardChannels } from './documents.ts';
+import type { DashboardChannelsQuery } from './generated/graphql.ts';
+import { ApiKeysPage } from './keys.tsx';
+
+type Page = 'keys' | 'channels';
+const pageFromHash = (): Page => (location.hash === '#/channels' ? 'channels' : 'keys');
+
+function App() {
+  const [token, setToken] = useState(session.get());
+  const [notice, setNotice] = useState<string | null>(null);
+  if (!token) {
+    return (
+      <SignIn
+        notice={notice}
+        onSignedIn={(t) => {
+          session.set(t);
+          setNotice(null);
+          setToken(t);
+        }}
+      />
+    );
+  }
+  const signOut = (message: string | null = null) => {
+    session.clear();
+    setNotice(message);
+    setToken(null);
+  };
+  return <Dashboard key={token} signOut={signOut} />;
+}
+
+function Dashboard({ signOut }: { signOut: (message?: string | null) => void }) {
+  const [page, setPage] = useState<Page>(pageFromHash());
+  const [channels, setChannels] = useState<DashboardChannelsQuery['channels'] | null>(null);
+  const unauthenticated = (e: RequestError) => signOut(`Signed out: ${e.message}`);
+
+  const loadChannels = async () => {
+    try {
+      setChannels((await request(DashboardChannels)).channels);
+    } catch (e) {
+      if (e instanceof RequestError && e.unauthenticated) unauthenticated(e);
+    }
+  };
+  useEffect(() => {
+    loadChannels();
+    const onHash = () => setPage(pageFromHash());
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+  useEffect(() => {
+    document.title = `${page === 'keys' ? 'API Keys' : 'Channels'} · Herald`;
+  }, [page]);
+
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to main content
+      </a>
+      <header class="top">
+        <span class="brand" aria-hidden="true">
+          Herald
+        </span>
+        <nav aria-label="Dashboard">
+          <a href="#/keys" aria-current={page === 'keys' ? 'page' : undefined}>
+            API Keys
+          </a>
+          <a href="#/channels" aria-current={page === 'channels' ? 'page' : undefined}>
+            Channels
+          </a>
+        </nav>
+        <button type="button" class="link" onClick={() => signOut()}>
+          Sign out
+        </button>
+      </header>
+      <main id="main">
+        {page === 'keys' ? (
+          <ApiKeysPage channels={channels ?? []} onUnauthenticated={unauthenticated} />
+        ) : (
+          <ChannelsPage channels={channels} onCreated={loadChannels} />
+        )}
+      </main>
+    </>
+  );
+}
+
+function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (token: string) => void }) {
+  const id = useId();
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const devSignIn = document.body.hasAttribute('data-dev-sign-in');
+
+  /** The token is kept only if Herald accepts it. */
+  const tryToken = async (candidate: string) => {
+    session.set(candidate);
+    try {
+      await request(DashboardChannels);
+      onSignedIn(candidate);
+    } catch (e) {
+      session.clear();
+      setError(e instanceof Error ? e.message : String(e));
+      setBusy(false);
+    }
+  };
+  const submit = (event: Event) => {
+    event.preventDefault();
+    setError(null);
+    const candidate = token.trim().replace(/^Bearer\s+/i, '');
+    if (!candidate) {
+      setError('Paste a member token.');
+      return;
+    }
+    setBusy(true);
+    tryToken(candidate);
+  };
+  const developer = async () => {
+    setBusy(true);
+    setError(null);
+    const response = await fetch('/dev/sign-in', { method: 'POST' }).catch(() => null);
+    if (!response?.ok) {
+      setError('The developer sign-in is not available on this server.');
+      setBusy(false);
+      return;
+    }
+    tryToken(((await response.json()) as { token: string }).token);
+  };
+
+  return (
+    <main id="main" class="sign-in">
+      <h1>Sign in to Herald</h1>
+      {notice && (
+        <p role="status" class="banner warning">
+          {notice}
+        </p>
+      )}
+      <form onSubmit={submit} noValidate class="card">
+        <div class="field">
+          <label for={`${id}-token`}>Member token</label>
+          <input
+            id={`${id}-token`}
+            type="password"
+            autoComplete="off"
+            spellcheck={false}
+            value={token}
+            onInput={(e) => setToken(e.currentTarget.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={`${id}-hint${error ? ` ${id}-error` : ''}`}
+          />
+          <p id={`${id}-hint`} class="hint">
+            A JWT from your identity provider, or from <code>npm run --silent token -- --account &lt;slug&gt;</code>. Kept for this tab
+            only.
+          </p>
+          <FieldError id={`${id}-error`} message={error ?? undefined} />
+        </div>
+        <div class="buttons start">
+          <button type="submit" class="primary" disabled={busy}>
+            Sign in
+          </button>
+          {devSignIn && (
+            <button type="button" disabled={busy} onClick={developer}>
+              Developer sign-in
+            </button>
+          )}
+        </div>
+        {devSignIn && <p class="hint">Developer sign-in (not in production): a member of the account "acme".</p>}
+      </form>
+    </main>
+  );
+}
+
+const root = document.getElementById('app')!;
+root.textContent = '';
+render(<App />, root);
+// Rendered with its handlers attached: the browser tests read this mark as time to interactive.
+performance.mark('herald-interactive');
+document.documentElement.dataset.ready = 'true';
