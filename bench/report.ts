@@ -35,8 +35,8 @@ const ROW_ORDER = [
   'send-embedded',
   'send-postgres',
   'send-postgres-limited',
-  'send-postgres-redis',
-  'send-postgres-limited-redis',
+  'send-postgres-pgstore',
+  'send-postgres-limited-pgstore',
   'apikeys-100',
 ];
 
@@ -81,11 +81,14 @@ export function summarize({ settings, rows, fanouts, failures }: Results) {
     key_verification_overhead: round(overhead(typename, typenameKey), 3),
     /** On PostgreSQL, where every request reads the key so that another instance's edit holds at once. */
     key_verification_overhead_postgres: round(overhead(rps('herald-typename-postgres'), rps('herald-typename-key-postgres')), 3),
-    /** Safe sending's cost: a rate-limited key and an Idempotency-Key per request, against plain send, same store. */
+    /** Safe sending's cost: a rate-limited key and an Idempotency-Key per request, against plain send, same server. */
     send_postgres_limited_vs_send_postgres: round(ratio(rps('send-postgres-limited'), rps('send-postgres')), 3),
-    send_postgres_limited_redis_vs_send_postgres_redis: round(ratio(rps('send-postgres-limited-redis'), rps('send-postgres-redis')), 3),
-    /** Where the rate limits cost less: Redis against PostgreSQL (above 1: Redis). */
-    send_postgres_redis_vs_send_postgres: round(ratio(rps('send-postgres-redis'), rps('send-postgres')), 3),
+    send_postgres_limited_pgstore_vs_send_postgres_pgstore: round(
+      ratio(rps('send-postgres-limited-pgstore'), rps('send-postgres-pgstore')),
+      3,
+    ),
+    /** Where the rate limits cost less: Redis (send-postgres) against PostgreSQL (above 1: Redis). */
+    send_postgres_vs_send_postgres_pgstore: round(ratio(rps('send-postgres'), rps('send-postgres-pgstore')), 3),
     fanout_100k_ms_embedded: round(fanout('embedded')?.ms, 1),
     fanout_100k_ms_postgres: round(fanout('postgres')?.ms, 1),
     /** VmHWM of the server after the fanout, the larger of the two; start-up counts too. */
@@ -149,7 +152,7 @@ export function render(summary: Summary): string {
     fanout,
     '',
     `key verification overhead: ${summary.key_verification_overhead ?? '-'} embedded (cached), ${summary.key_verification_overhead_postgres ?? '-'} PostgreSQL (read every request)`,
-    `safe sending (rate-limited key + Idempotency-Key) vs send: ${summary.send_postgres_limited_vs_send_postgres ?? '-'} with the limits in PostgreSQL, ${summary.send_postgres_limited_redis_vs_send_postgres_redis ?? '-'} in Redis; send with Redis vs PostgreSQL limits: ${summary.send_postgres_redis_vs_send_postgres ?? '-'}`,
+    `safe sending (rate-limited key + Idempotency-Key) vs send: ${summary.send_postgres_limited_vs_send_postgres ?? '-'} with the limits in Redis, ${summary.send_postgres_limited_pgstore_vs_send_postgres_pgstore ?? '-'} in PostgreSQL; send with Redis vs PostgreSQL limits: ${summary.send_postgres_vs_send_postgres_pgstore ?? '-'}`,
   ];
   if (summary.failures.length) lines.push('', 'FAILED:', ...summary.failures.map((f) => `  ${f}`));
   return lines.join('\n');
