@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureFanout } from './fanout.ts';
-import { type LoadSettings, measureLoad, type Workload } from './load.ts';
+import { type LoadResult, type LoadSettings, measureLoad, type Workload } from './load.ts';
 import { createTempDatabase } from './postgres.ts';
 import { type DatabaseKind, type Fanout, type Row, render, summarize, writeSummary } from './report.ts';
 import { seedDatabase } from './seed.ts';
@@ -57,6 +57,51 @@ async function measure(name: string, database: DatabaseKind | null, server: Serv
 const row = (name: string, database: DatabaseKind | null, server: Server, workload: Workload) =>
   step(name, () => measure(name, database, server, workload));
 
+/** Slices of one row's time, taken in turn: a ratio of the two owes nothing to which ran first. */
+const SLICES = 4;
+
+function combine(slices: LoadResult[]): LoadResult {
+  const requests = slices.reduce((n, s) => n + s.requests, 0);
+  const cpu = slices.every((s) => s.serverCpuMsPerRequest !== null)
+    ? slices.reduce((ms, s) => ms + (s.serverCpuMsPerRequest ?? 0) * s.requests, 0) / requests
+    : null;
+  return {
+    rps: slices.reduce((n, s) => n + s.rps, 0) / slices.length,
+    p50Ms: Math.max(...slices.map((s) => s.p50Ms)),
+    p99Ms: Math.max(...slices.map((s) => s.p99Ms)),
+    errors: slices.reduce((n, s) => n + s.errors, 0),
+    requests,
+    serverCpuMsPerRequest: cpu,
+  };
+}
+
+/**
+ * Two rows measured on one server in alternating slices (a, b, a, b, …), for a
+ * ratio between them: the database and the machine change during a run
+ * (autovacuum after the writes of earlier rows, other load), and back-to-back
+ * rows would pay for that by their order.
+ */
+function pair(server: Server, database: DatabaseKind, [nameA, a]: [string, Workload], [nameB, b]: [string, Workload]) {
+  return step(`${nameA} / ${nameB}`, async () => {
+    const slice = { ...settings, seconds: Math.max(1, Math.round(settings.seconds / SLICES)), warmupSeconds: 1 };
+    const results: [LoadResult[], LoadResult[]] = [[], []];
+    for (let i = 0; i < SLICES; i += 1) {
+      results[0].push(await measureLoad(a, slice, server.cpuSeconds));
+      results[1].push(await measureLoad(b, slice, server.cpuSeconds));
+    }
+    for (const [name, slices] of [
+      [nameA, results[0]],
+      [nameB, results[1]],
+    ] as const) {
+      const load = combine(slices);
+      rows.push({ name, database, load });
+      console.error(
+        `  ${name}: ${load.rps.toFixed(0)} req/s, ${load.errors} errors, ${load.serverCpuMsPerRequest?.toFixed(2)} ms server CPU/req`,
+      );
+    }
+  });
+}
+
 async function withCleanup(cleanup: () => Promise<void>, run: () => Promise<void>): Promise<void> {
   cleanups.add(cleanup);
   try {
@@ -91,15 +136,23 @@ async function postgresRows(): Promise<void> {
       const listingToken = await createKeyListing(server.url);
       await row('herald-typename-postgres', 'postgres', server, typename(server.url));
       await row('herald-typename-key-postgres', 'postgres', server, typename(server.url, keys.send));
-      await row('send-postgres', 'postgres', server, send(server.url, keys.send));
-      await row('send-postgres-limited', 'postgres', server, sendSafely(server.url, keys.limited));
+      await pair(
+        server,
+        'postgres',
+        ['send-postgres', send(server.url, keys.send)],
+        ['send-postgres-limited', sendSafely(server.url, keys.limited)],
+      );
       await row('apikeys-100', 'postgres', server, apiKeys(server.url, listingToken));
     });
     // The other store: without REDIS_URL, the rate limits live in PostgreSQL.
     await withServer(startHerald('herald-postgres-pgstore', database.url), async (server) => {
       const keys = await createBenchKeys(server.url);
-      await row('send-postgres-pgstore', 'postgres', server, send(server.url, keys.send));
-      await row('send-postgres-limited-pgstore', 'postgres', server, sendSafely(server.url, keys.limited));
+      await pair(
+        server,
+        'postgres',
+        ['send-postgres-pgstore', send(server.url, keys.send)],
+        ['send-postgres-limited-pgstore', sendSafely(server.url, keys.limited)],
+      );
     });
     await fanout('postgres', database.url, () => fanoutKey);
   });
