@@ -3,16 +3,15 @@
 // mouse and by keyboard, checked through the API, scanned by axe-core.
 // Run with `npm run test:browser` (in .ci/run; the plain `npm test` leaves it out, as it does the fleet).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { print } from 'graphql';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
 import { CreateApiKey, CreateChannel, CreateRecipient, Send } from '../support/documents.ts';
+import { freePort } from '../support/ports.ts';
 
 const require = createRequire(import.meta.url);
 const SECRET = 'browser-test-secret-long-enough-for-hs256';
@@ -27,14 +26,6 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let member: string;
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  return port;
-}
 
 async function gql(token: string, document: Parameters<typeof print>[0], variables: unknown) {
   const response = await fetch(`${base}/graphql`, {

@@ -1,13 +1,13 @@
 // Two real Herald processes on one PostgreSQL database, as behind a load balancer.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { print } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
 import { localMigrationNames } from '../../src/db/migrations.ts';
 import { CreateApiKey, CreateChannel, CreateRecipient, RevokeApiKey, RollApiKey, Send, UpdateApiKey } from '../support/documents.ts';
+import { freePort } from '../support/ports.ts';
 
 const BASE_URL = process.env.FLEET_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.FLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -25,14 +25,6 @@ interface Instance {
 }
 
 const instances: Instance[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 async function start(env: Record<string, string> = {}): Promise<Instance> {
   const port = await freePort();

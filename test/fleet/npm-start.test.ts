@@ -2,16 +2,8 @@
 // the server (npm forwards it to its one child, the server itself, which drains).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { expect, test } from 'vitest';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
+import { freePort } from '../support/ports.ts';
 
 const answers = (port: number) =>
   fetch(`http://127.0.0.1:${port}/health`).then(
