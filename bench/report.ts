@@ -32,7 +32,9 @@ const ROW_ORDER = [
   'herald-typename-key',
   'herald-typename-postgres',
   'herald-typename-key-postgres',
+  'floor-typename-key',
   'send-embedded',
+  'floor-send',
   'send-postgres',
   'send-postgres-limited',
   'send-postgres-pgstore',
@@ -81,6 +83,12 @@ export function summarize({ settings, rows, fanouts, failures }: Results) {
     key_verification_overhead: round(overhead(typename, typenameKey), 3),
     /** On PostgreSQL, where every request reads the key so that another instance's edit holds at once. */
     key_verification_overhead_postgres: round(overhead(rps('herald-typename-postgres'), rps('herald-typename-key-postgres')), 3),
+    /** Against the floor: the same work done with node:http and pg's prepared statements, same database, same run. */
+    send_postgres_vs_floor: round(ratio(rps('send-postgres'), rps('floor-send')), 3),
+    typename_key_postgres_vs_floor: round(ratio(rps('herald-typename-key-postgres'), rps('floor-typename-key')), 3),
+    /** The issue's name for key_verification_overhead_postgres. */
+    key_verification_cost_postgres: round(overhead(rps('herald-typename-postgres'), rps('herald-typename-key-postgres')), 3),
+    send_embedded_vs_postgres: round(ratio(rps('send-embedded'), rps('send-postgres')), 3),
     /** Safe sending's cost: a rate-limited key and an Idempotency-Key per request, against plain send, same server. */
     send_postgres_limited_vs_send_postgres: round(ratio(rps('send-postgres-limited'), rps('send-postgres')), 3),
     send_postgres_limited_pgstore_vs_send_postgres_pgstore: round(
@@ -151,6 +159,7 @@ export function render(summary: Summary): string {
     '',
     fanout,
     '',
+    `against the floor (node:http + pg, same database): send ${summary.send_postgres_vs_floor ?? '-'}, key check ${summary.typename_key_postgres_vs_floor ?? '-'}; send embedded vs PostgreSQL: ${summary.send_embedded_vs_postgres ?? '-'}`,
     `key verification overhead: ${summary.key_verification_overhead ?? '-'} embedded (cached), ${summary.key_verification_overhead_postgres ?? '-'} PostgreSQL (read every request)`,
     `safe sending (rate-limited key + Idempotency-Key) vs send: ${summary.send_postgres_limited_vs_send_postgres ?? '-'} with the limits in Redis, ${summary.send_postgres_limited_pgstore_vs_send_postgres_pgstore ?? '-'} in PostgreSQL; send with Redis vs PostgreSQL limits: ${summary.send_postgres_vs_send_postgres_pgstore ?? '-'}`,
   ];

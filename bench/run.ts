@@ -1,6 +1,7 @@
 // npm run bench: throughput of each row, one after the other, then the 100k fanouts.
 // BENCH_CONNECTIONS, BENCH_SECONDS and BENCH_WARMUP_SECONDS override the defaults;
-// BENCH_DATABASE_URL is the PostgreSQL server the run creates its database on.
+// BENCH_DATABASE_URL is the PostgreSQL server the run creates its database on;
+// BENCH_ONLY (e.g. "postgres" or "bare,embedded") runs some of the top-level parts, for a quick look.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +144,12 @@ async function postgresRows(): Promise<void> {
         ['send-postgres-limited', sendSafely(server.url, keys.limited)],
       );
       await row('apikeys-100', 'postgres', server, apiKeys(server.url, listingToken));
+      // The floor: the same work as plainly as possible, on the same database, with the same key.
+      const floor = (script: string) => startServer(script, `bench/targets/${script}.ts`, { DATABASE_URL: database.url });
+      await step('floor-typename-key', () =>
+        withServer(floor('floor-typename-key'), (f) => measure('floor-typename-key', 'postgres', f, typename(f.url, keys.send))),
+      );
+      await step('floor-send', () => withServer(floor('floor-send'), (f) => measure('floor-send', 'postgres', f, send(f.url, keys.send))));
     });
     // The other store: without REDIS_URL, the rate limits live in PostgreSQL.
     await withServer(startHerald('herald-postgres-pgstore', database.url), async (server) => {
@@ -188,16 +195,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-await step('bare', () =>
+const only = process.env.BENCH_ONLY?.split(',').map((part) => part.trim());
+const part = (label: string, run: () => Promise<void>) => (only && !only.includes(label) ? Promise.resolve() : step(label, run));
+
+await part('bare', () =>
   withServer(startServer('bare', 'bench/targets/bare.ts'), (server) => measure('bare', null, server, hello(server.url))),
 );
-await step('yoga-hello', () =>
+await part('yoga-hello', () =>
   withServer(startServer('yoga-hello', 'bench/targets/yoga-hello.ts', { NODE_ENV: 'production' }), (server) =>
     measure('yoga-hello', null, server, hello(server.url)),
   ),
 );
-await step('postgres', postgresRows);
-await step('embedded', embeddedRows);
+await part('postgres', postgresRows);
+await part('embedded', embeddedRows);
 
 const summary = summarize({ settings, rows, fanouts, failures });
 await writeSummary(summary);
