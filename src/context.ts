@@ -21,14 +21,18 @@ export interface ChannelRef {
 /** Per-request loaders for what Prisma cannot batch by itself. */
 function createLoaders(db: PrismaClient, caller: Caller) {
   const accountId = caller.kind === 'anonymous' ? null : caller.accountId;
+  /** The caller's channels by slug: one query for all the slugs a request names. */
+  const channelBySlug = new DataLoader<string, ChannelRef | null>(async (slugs) => {
+    if (!accountId) return slugs.map(() => null);
+    const rows = await db.channel.findMany({ where: { accountId, slug: { in: [...slugs] } }, select: { id: true, slug: true } });
+    const bySlug = new Map(rows.map((r) => [r.slug, r]));
+    return slugs.map((s) => bySlug.get(s) ?? null);
+  });
+  // A channel-scoped key's own channels came with the key (channels are never
+  // renamed or deleted): a send within its scope looks nothing up.
+  if (caller.kind === 'key') for (const channel of caller.key.channels) channelBySlug.prime(channel.slug, channel);
   return {
-    /** The caller's channels by slug: one query for all the slugs a request names. */
-    channelBySlug: new DataLoader<string, ChannelRef | null>(async (slugs) => {
-      if (!accountId) return slugs.map(() => null);
-      const rows = await db.channel.findMany({ where: { accountId, slug: { in: [...slugs] } }, select: { id: true, slug: true } });
-      const bySlug = new Map(rows.map((r) => [r.slug, r]));
-      return slugs.map((s) => bySlug.get(s) ?? null);
-    }),
+    channelBySlug,
     /** Usage of listed keys, one query per distinct `days` however many keys a list shows. */
     usage: new DataLoader<{ keyId: string; days: number }, UsageDay[], string>(
       async (requests) => {

@@ -4,9 +4,9 @@ import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import { displayPrefix, looksLikeApiKey } from './api-keys.ts';
 import { parseAuthorization } from './bearer.ts';
 import type { Caller } from './caller.ts';
-import type { FailureStore } from './failures.ts';
+import { blockedSeconds, type FailureStore } from './failures.ts';
 import type { AuthenticateMember } from './members.ts';
-import type { VerifyKey } from './verify-key.ts';
+import type { KeyVerification, VerifyKey } from './verify-key.ts';
 
 /** `source`: the client's address, for rate limiting failed attempts. */
 export type Authenticate = (request: Request, source: string) => Promise<Caller>;
@@ -22,20 +22,35 @@ export interface FailureStores {
 const invalidKey = () => new UnauthenticatedError('The API key is invalid.');
 
 export function createAuthenticator(verifyKey: VerifyKey, authenticateMember: AuthenticateMember, failures: FailureStores): Authenticate {
-  /** The caller, or the UnauthenticatedError to answer with (a failed attempt). */
+  type Outcome = { caller: Caller } | { refusal: UnauthenticatedError };
+  const keyOutcome = (verification: KeyVerification): Outcome =>
+    verification.valid ? { caller: verification.caller } : { refusal: invalidKey() };
+
+  const verifyCredentials = async (credentials: { kind: 'key'; secret: string } | { kind: 'member'; token: string }): Promise<Outcome> => {
+    if (credentials.kind === 'key') return keyOutcome(await verifyKey(credentials.secret));
+    try {
+      return { caller: await authenticateMember(credentials.token) };
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) return { refusal: error };
+      throw error;
+    }
+  };
+
+  /**
+   * The seconds `address` is blocked for, and the caller or the
+   * UnauthenticatedError to answer with (a failed attempt). With a key on the
+   * database store, the block is read in the key's own statement: one round trip.
+   */
   const verify = async (
     credentials: { kind: 'key'; secret: string } | { kind: 'member'; token: string },
-  ): Promise<{ caller: Caller } | { refusal: UnauthenticatedError }> => {
-    if (credentials.kind === 'member') {
-      try {
-        return { caller: await authenticateMember(credentials.token) };
-      } catch (error) {
-        if (error instanceof UnauthenticatedError) return { refusal: error };
-        throw error;
-      }
+    address: string[],
+  ): Promise<[blocked: number, outcome: Outcome]> => {
+    const { blockedUntilSql } = failures.shared;
+    if (credentials.kind === 'key' && blockedUntilSql) {
+      const verification = await verifyKey(credentials.secret, blockedUntilSql(address));
+      return [blockedSeconds(verification.alongside), keyOutcome(verification)];
     }
-    const verification = await verifyKey(credentials.secret);
-    return verification.valid ? { caller: verification.caller } : { refusal: invalidKey() };
+    return Promise.all([failures.shared.blockedFor(address), verifyCredentials(credentials)]);
   };
 
   return async (request, source) => {
@@ -49,11 +64,10 @@ export function createAuthenticator(verifyKey: VerifyKey, authenticateMember: Au
       throw token === null ? new UnauthenticatedError('The Authorization header must be: Bearer <API key or member token>.') : invalidKey();
     }
     // Checked alongside verification, not before it: a blocked caller learns
-    // nothing from the outcome, and an allowed one waits for one round trip.
-    // A blocked address is refused outright (stolen credentials cannot be
-    // tested); a blocked key prefix refuses only wrong keys, or anyone who saw
-    // a prefix could lock the real key out.
-    const [blocked, outcome] = await Promise.all([failures.shared.blockedFor([`ip:${source}`]), verify(credentials)]);
+    // nothing from the outcome, and an allowed one waits for one round trip. A blocked address is
+    // refused outright (stolen credentials cannot be tested); a blocked key
+    // prefix refuses only wrong keys, or anyone who saw a prefix could lock the real key out.
+    const [blocked, outcome] = await verify(credentials, [`ip:${source}`]);
     if (blocked > 0) throw new RateLimitedError(blocked);
     if ('caller' in outcome) return outcome.caller;
     const after = await failures.shared.fail(buckets);

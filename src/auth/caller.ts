@@ -9,6 +9,8 @@ export interface ApiKeyCaller {
     id: string;
     name: string;
     scope: KeyScope;
+    /** The channels of a channel-scoped key, with their ids (none for ALL). */
+    channels: readonly { id: string; slug: string }[];
     /** Null: the server's default. */
     rateLimitPerMinute: number | null;
     allowList: AllowList;

@@ -1,12 +1,24 @@
 // Failed authentications, counted per source address and per key prefix in
 // fixed windows. Past the limit, the caller gets 429 until the window ends.
 import type { PrismaClient } from '../db/index.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 
 export interface FailureStore {
   /** Seconds until these buckets are allowed again (0: not blocked). */
   blockedFor(buckets: string[]): Promise<number>;
   /** Counts one failure in each bucket; returns seconds blocked after it (0: still under the limit). */
   fail(buckets: string[]): Promise<number>;
+  /**
+   * The database store only: blockedFor as a SQL expression (the end of the
+   * block as a timestamp, or null), to ride along the key lookup's statement.
+   * Read its value with `blockedSeconds`.
+   */
+  blockedUntilSql?(buckets: string[]): Prisma.Sql;
+}
+
+/** Seconds until the end a `blockedUntilSql` expression returned (0: not blocked). */
+export function blockedSeconds(blockedUntil: unknown, now = Date.now()): number {
+  return blockedUntil instanceof Date || typeof blockedUntil === 'string' ? secondsUntil(new Date(blockedUntil), now) : 0;
 }
 
 export interface FailureLimit {
@@ -14,7 +26,9 @@ export interface FailureLimit {
   windowSeconds: number;
 }
 
-const secondsUntil = (end: Date | number, now: number) => Math.max(1, Math.ceil((Number(end) - now) / 1000));
+function secondsUntil(end: Date | number, now: number): number {
+  return Math.max(1, Math.ceil((Number(end) - now) / 1000));
+}
 
 /** One process only: right for the embedded database, which one process owns. */
 export function memoryFailureStore({ limit, windowSeconds }: FailureLimit): FailureStore {
@@ -45,6 +59,9 @@ export function memoryFailureStore({ limit, windowSeconds }: FailureLimit): Fail
 /** Shared through the database: the limit holds across every instance of a fleet. */
 export function databaseFailureStore(db: PrismaClient, { limit, windowSeconds }: FailureLimit): FailureStore {
   return {
+    blockedUntilSql: (buckets) => Prisma.sql`(
+      SELECT max("windowEnd") FROM "AuthFailure"
+      WHERE bucket = ANY(${buckets}) AND "windowEnd" > now() AND count >= ${limit})`,
     async blockedFor(buckets) {
       const rows = await db.$queryRaw<{ windowEnd: Date }[]>`
         SELECT "windowEnd" FROM "AuthFailure"

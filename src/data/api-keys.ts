@@ -6,7 +6,7 @@ import { type AllowList, compileAllowList } from '../auth/ip-allowlist.ts';
 import { type KeyLifecycle, keyStatus, type PresentedSecret } from '../auth/key-status.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { BadUserInputError, NotFoundError } from '../errors.ts';
-import type { ApiKey, Prisma } from '../generated/prisma/client.ts';
+import { type ApiKey, Prisma } from '../generated/prisma/client.ts';
 import type { KeyScope } from '../scoping/rules.ts';
 import { isUuid } from '../validation.ts';
 import { type Actor, type AuditEntry, audited, changedFields, createdFields } from './audit.ts';
@@ -18,6 +18,8 @@ export interface AuthKey extends KeyLifecycle {
   accountId: string;
   name: string;
   scope: KeyScope;
+  /** The channels of a channel-scoped key (none for ALL): a send within them needs no lookup of its own. */
+  channels: { id: string; slug: string }[];
   presented: PresentedSecret;
   /** Epoch ms, or null before its first use. */
   lastUsedAt: number | null;
@@ -56,21 +58,23 @@ const scopeForAudit = (scope: ScopeData) => ({
 });
 const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
 
-const AUTH_SELECT = {
-  id: true,
-  accountId: true,
-  name: true,
-  scopeKind: true,
-  secretHash: true,
-  previousSecretHash: true,
-  revokedAt: true,
-  expiresAt: true,
-  previousSecretExpiresAt: true,
-  lastUsedAt: true,
-  rateLimitPerMinute: true,
-  allowedIps: true,
-  channels: { select: { slug: true } },
-} as const;
+/** A key row as authentication reads it, with its channels, in one statement. */
+interface AuthRow {
+  id: string | null;
+  accountId: string;
+  name: string;
+  scopeKind: 'ALL' | 'CHANNELS';
+  secretHash: string;
+  previousSecretHash: string | null;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  previousSecretExpiresAt: Date | null;
+  lastUsedAt: Date | null;
+  rateLimitPerMinute: number | null;
+  allowedIps: string[];
+  channels: { id: string; slug: string }[];
+  alongside: unknown;
+}
 
 export class ApiKeyStore {
   constructor(
@@ -84,27 +88,38 @@ export class ApiKeyStore {
    * refusal always costs the one read an unknown key costs, and rests on the
    * database rather than on memory).
    */
-  async findBySecretHash(hash: string, { fresh = false } = {}): Promise<{ key: AuthKey; cached: boolean } | null> {
-    const cached = fresh ? undefined : this.cache?.get(hash);
-    if (cached) return { key: cached, cached: true };
+  async findBySecretHash(
+    hash: string,
+    { fresh = false, alongside }: { fresh?: boolean; alongside?: Prisma.Sql } = {},
+  ): Promise<{ key: AuthKey | null; cached: boolean; alongside: unknown }> {
+    const cached = fresh || alongside ? undefined : this.cache?.get(hash);
+    if (cached) return { key: cached, cached: true, alongside: undefined };
     const startedAt = this.cache?.begin() ?? 0;
-    const row = await this.prisma.apiKey.findFirst({
-      where: { OR: [{ secretHash: hash }, { previousSecretHash: hash }] },
-      select: AUTH_SELECT,
-    });
+    // One statement: the key, its channels and, when asked, another check of the
+    // request (the failed-authentication block), so that a request costs one round trip.
+    const [row] = await this.prisma.$queryRaw<AuthRow[]>`
+      SELECT k.id, k."accountId", k.name, k."scopeKind"::text AS "scopeKind", k."secretHash", k."previousSecretHash",
+             k."revokedAt", k."expiresAt", k."previousSecretExpiresAt", k."lastUsedAt", k."rateLimitPerMinute", k."allowedIps",
+             coalesce((SELECT json_agg(json_build_object('id', c.id, 'slug', c.slug) ORDER BY c.slug)
+                       FROM "_ApiKeyChannels" kc JOIN "Channel" c ON c.id = kc."B" WHERE kc."A" = k.id), '[]'::json) AS channels,
+             ${alongside ?? Prisma.sql`NULL`} AS alongside
+      FROM (SELECT 1) AS one
+      LEFT JOIN "ApiKey" k ON k."secretHash" = ${hash} OR k."previousSecretHash" = ${hash}
+      LIMIT 1`;
     // Found by a unique index; compared again in constant time, which also tells which secret it was.
     const presented =
-      row && sameHash(row.secretHash, hash)
+      row?.id && sameHash(row.secretHash, hash)
         ? 'current'
-        : row?.previousSecretHash && sameHash(row.previousSecretHash, hash)
+        : row?.id && row.previousSecretHash && sameHash(row.previousSecretHash, hash)
           ? 'previous'
           : null;
-    if (!row || !presented) return null;
+    if (!row?.id || !presented) return { key: null, cached: false, alongside: row?.alongside };
     const key: AuthKey = {
       id: row.id,
       accountId: row.accountId,
       name: row.name,
       scope: row.scopeKind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channels: row.channels.map((c) => c.slug) },
+      channels: row.scopeKind === 'ALL' ? [] : row.channels,
       presented,
       revokedAt: row.revokedAt,
       expiresAt: row.expiresAt,
@@ -114,7 +129,7 @@ export class ApiKeyStore {
       allowList: compileAllowList(row.allowedIps),
     };
     this.cache?.set(hash, key, startedAt);
-    return { key, cached: false };
+    return { key, cached: false, alongside: row.alongside };
   }
 
   /** Records that the key authenticated a request: at most once a minute, before the response. */
