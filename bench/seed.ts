@@ -12,7 +12,7 @@ export const CHANNELS = [
   { slug: FANOUT_CHANNEL, recipients: FANOUT_RECIPIENTS },
 ];
 
-/** Migrates and bulk-loads a database while no server has it open (PGlite allows one process per directory). */
+/** Migrates and bulk-loads a database while no server has it open (an embedded database belongs to one process). */
 export function seedDatabase(databaseUrl: string): Promise<void> {
   return runScript('bench/seed-database.ts', { DATABASE_URL: databaseUrl });
 }

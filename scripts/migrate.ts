@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { migrate, openDatabase } from '../src/db/index.ts';
 import { applyMigrations, pendingSchemaChange, writeMigration } from '../src/db/migrations.ts';
+import { throwawayDatabase } from './pglite-database.ts';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { name: { type: 'string' } } });
 const command = positionals[0];
@@ -22,10 +23,10 @@ async function main(): Promise<number> {
   }
   if (command === 'dev' || command === 'drift') {
     // A throwaway in-memory database: apply the migrations, then diff against schema.prisma.
-    const db = await openDatabase({ kind: 'embedded', dataDir: null });
+    const db = await throwawayDatabase();
     try {
-      await applyMigrations(db.migrationAdapter);
-      const change = await pendingSchemaChange(db.migrationAdapter, values.name ?? 'migration');
+      await applyMigrations(db.adapter);
+      const change = await pendingSchemaChange(db.adapter, values.name ?? 'migration');
       if (command === 'drift') {
         if (!change) {
           console.log('db:drift: prisma/migrations matches prisma/schema.prisma');

@@ -1,11 +1,9 @@
 // Driver adapters, with the fixes Prisma 7.10.0's adapters need for migrations
 // (see ../shared/notes/prisma-offline.md). Each fix is a thin wrapper.
-import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 const CHAR_OID = 18;
 const TEXT_OID = 25;
@@ -62,6 +60,9 @@ export function postgresMigrationAdapter(url: string): SqlMigrationAwareDriverAd
     async connectToShadowDb(): Promise<SqlDriverAdapter> {
       const name = `herald_shadow_${crypto.randomUUID().replaceAll('-', '')}`;
       const admin = new pg.Client(poolConfig(url));
+      // The engine frees itself without disposing of its shadow: when the server
+      // goes away first (the embedded database stopping), that is not a crash.
+      admin.on('error', () => {});
       await admin.connect();
       await admin.query(`CREATE DATABASE "${name}"`);
       const shadow = await new PrismaPg({ ...config, database: name }).connect();
@@ -69,34 +70,13 @@ export function postgresMigrationAdapter(url: string): SqlMigrationAwareDriverAd
       // Close the shadow's pool before dropping it; the stock adapter drops first and leaks.
       shadow.dispose = async () => {
         await dispose();
-        await shadow.underlyingDriver().end();
+        const pool = shadow.underlyingDriver();
+        if (!pool.ending) await pool.end();
         await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
         await admin.end();
       };
       return shadow;
     },
-  };
-}
-
-/** The adapter for the embedded database; its executeScript is awaited so a failing migration fails. */
-export function embeddedAdapter(pglite: PGlite): SqlMigrationAwareDriverAdapterFactory {
-  const factory = new PrismaPGlite(pglite);
-  const fix = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
-    const inner = adapter as unknown as { client: PGlite; onError(e: unknown): never };
-    adapter.executeScript = async (script: string) => {
-      try {
-        await inner.client.exec(script);
-      } catch (error) {
-        inner.onError(error);
-      }
-    };
-    return adapter;
-  };
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    connect: async () => fix(await factory.connect()),
-    connectToShadowDb: async () => fix(await factory.connectToShadowDb()),
   };
 }
 

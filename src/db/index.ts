@@ -1,16 +1,17 @@
-import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
-import { embeddedAdapter, observeQueries, postgresAdapter, postgresMigrationAdapter, type QueryObserver } from './adapters.ts';
+import { observeQueries, postgresAdapter, postgresMigrationAdapter, type QueryObserver } from './adapters.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { applyMigrations, localMigrationNames } from './migrations.ts';
 
 export type { PrismaClient } from '../generated/prisma/client.ts';
 
 export interface Database {
   target: DatabaseTarget;
+  /** Where it is reached: the postgres:// URL, or the embedded cluster's socket. */
+  url: string;
   prisma: PrismaClient;
   /** The adapter the schema engine migrates through. */
   migrationAdapter: SqlMigrationAwareDriverAdapterFactory;
@@ -20,8 +21,8 @@ export interface Database {
 export class MigrationStateError extends Error {}
 
 export interface OpenOptions {
-  /** An existing PGlite instance (tests load one from a dump). */
-  pglite?: PGlite;
+  /** An embedded cluster that already runs, by its URL (the test suite shares one). */
+  embeddedUrl?: string;
   poolSize?: number;
   /** Sees every SQL statement the application sends (not the migrations'). */
   onQuery?: QueryObserver;
@@ -30,30 +31,18 @@ export interface OpenOptions {
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   const observed = <F extends SqlMigrationAwareDriverAdapterFactory>(factory: F) =>
     options.onQuery ? observeQueries(factory, options.onQuery) : factory;
-  if (target.kind === 'postgres') {
-    const prisma = new PrismaClient({ adapter: observed(postgresAdapter(target.url, options.poolSize)) });
-    return {
-      target,
-      prisma,
-      migrationAdapter: postgresMigrationAdapter(target.url),
-      close: () => prisma.$disconnect(),
-    };
-  }
-  let pglite = options.pglite;
-  if (!pglite) {
-    if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
-    pglite = await PGlite.create(target.dataDir ?? 'memory://');
-  }
-  const adapter = embeddedAdapter(pglite);
-  const prisma = new PrismaClient({ adapter: observed(adapter) });
-  const instance = pglite;
+  // Embedded: the cluster this process starts and owns (./embedded-postgres.ts), reached like any PostgreSQL.
+  const cluster = target.kind === 'embedded' && !options.embeddedUrl ? await startEmbeddedPostgres(target.dataDir) : null;
+  const url = target.kind === 'postgres' ? target.url : (options.embeddedUrl ?? (cluster?.url as string));
+  const prisma = new PrismaClient({ adapter: observed(postgresAdapter(url, options.poolSize)) });
   return {
     target,
+    url,
     prisma,
-    migrationAdapter: adapter,
+    migrationAdapter: postgresMigrationAdapter(url),
     async close() {
       await prisma.$disconnect();
-      if (!instance.closed) await instance.close();
+      await cluster?.stop();
     },
   };
 }
@@ -62,15 +51,13 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
 const MIGRATION_LOCK = 4_835_201;
 
 /**
- * Applies pending migrations. On PostgreSQL an advisory lock lets a fleet start
- * at once: one instance migrates, the others wait and then find nothing to do.
+ * Applies pending migrations. An advisory lock lets a fleet start at once: one instance migrates, the others wait and then find nothing to do.
  * Refuses a database that has migrations this code does not know (it is ahead).
  */
 export async function migrate(db: Database): Promise<string[]> {
   // Checked first and cheaply: the WASM engine costs ~110 MB it never gives back.
   if ((await migrationState(db)).length === 0) return [];
-  if (db.target.kind !== 'postgres') return applyMigrations(db.migrationAdapter);
-  const lock = new pg.Client({ connectionString: db.target.url });
+  const lock = new pg.Client({ connectionString: db.url });
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);

@@ -32,7 +32,7 @@ describe('statements per request do not grow with the data', () => {
     await account.recipients('more', 58, slugs);
     const large = await sendCost(slugs);
     expect(large.count).toBe(small.count);
-    // key lookup (cached on PGlite), failure-limit check (PostgreSQL), the key's rate limit (PostgreSQL
+    // key lookup (cached on the embedded database), failure-limit check (PostgreSQL), the key's rate limit (PostgreSQL
     // without Redis), channels, the send statement, the message
     expect(large.count).toBeLessThanOrEqual(6);
   });

@@ -1,17 +1,14 @@
-// Migrates one database for the whole run. Embedded (default): a migrated PGlite
-// dumped to a file that each test file loads. PostgreSQL (TEST_DATABASE_URL):
-// a uniquely named database, created here and dropped at the end.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+// Migrates one database for the whole run. Embedded (default): the embedded
+// PostgreSQL of `npm start`, a temporary cluster started here and stopped at the
+// end. PostgreSQL (TEST_DATABASE_URL): a uniquely named database, created here
+// and dropped at the end.
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrate, openDatabase } from '../../src/db/index.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    database: { kind: 'embedded'; dump: string } | { kind: 'postgres'; url: string };
+    database: { kind: 'embedded' | 'postgres'; url: string };
   }
 }
 
@@ -33,13 +30,8 @@ export default async function setup(project: TestProject) {
       await admin.end();
     };
   }
-  const dir = await mkdtemp(join(tmpdir(), 'herald-test-'));
-  const pglite = await PGlite.create('memory://');
-  const db = await openDatabase({ kind: 'embedded', dataDir: null }, { pglite });
+  const db = await openDatabase({ kind: 'embedded', dataDir: null });
   await migrate(db);
-  const dump = join(dir, 'migrated.tar.gz');
-  await writeFile(dump, Buffer.from(await (await pglite.dumpDataDir('gzip')).arrayBuffer()));
-  await db.close();
-  project.provide('database', { kind: 'embedded', dump });
-  return () => rm(dir, { recursive: true, force: true });
+  project.provide('database', { kind: 'embedded', url: db.url });
+  return () => db.close();
 }

@@ -1,8 +1,6 @@
 // An in-process Herald for tests: no socket, requests through yoga.fetch.
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { PGlite } from '@electric-sql/pglite';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type DocumentNode, type GraphQLFormattedError, print } from 'graphql';
 import { pino } from 'pino';
@@ -77,13 +75,11 @@ export class TestHerald {
     const provided = inject('database');
     const statements: string[] = [];
     const onQuery = (sql: string) => statements.push(sql);
+    // Embedded: the run's cluster, opened as the embedded database (its key cache, in-process limits).
     const db =
       provided.kind === 'postgres'
         ? await openDatabase({ kind: 'postgres', url: provided.url }, { poolSize: 5, onQuery })
-        : await openDatabase(
-            { kind: 'embedded', dataDir: null },
-            { pglite: await PGlite.create({ loadDataDir: new Blob([await readFile(provided.dump)]) }), onQuery },
-          );
+        : await openDatabase({ kind: 'embedded', dataDir: null }, { embeddedUrl: provided.url, poolSize: 5, onQuery });
     const logText: string[] = [];
     const sink = new Writable({
       write(chunk, _encoding, done) {

