@@ -10,6 +10,11 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+// A closed stdout or stderr (the reader of the pipe exited) loses the output; it
+// must not crash the server with an unhandled 'error' (logs: see logger.ts).
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
 async function main() {
   let config: Config;
   try {
@@ -40,15 +45,16 @@ async function main() {
 
   // Stop accepting, let in-flight requests finish (a send is one statement: it
   // completes or never happened), close the database, exit 0. Past the timeout,
-  // exit 1: something did not finish.
+  // exit 1: something did not finish. The deadline is armed first, so that it
+  // holds whatever happens after it (logging included).
   const shutdown = (signal: string) => {
     if (lifecycle.draining) return;
     lifecycle.draining = true;
-    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     const deadline = setTimeout(() => {
       logger.error('shutdown timed out with requests in flight');
       process.exit(1);
     }, config.shutdownTimeoutMs);
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     const idle = setInterval(() => server.closeIdleConnections(), 50);
     server.close(async () => {
       clearInterval(idle);
