@@ -7,7 +7,7 @@ import { selfTimes } from './cpuprofile.ts';
 import { measureLoad } from './load.ts';
 import { createTempDatabase } from './postgres.ts';
 import { seedDatabase } from './seed.ts';
-import { startHerald, withServer } from './servers.ts';
+import { embeddedDataDir, startHerald, withServer } from './servers.ts';
 import { createBenchKeys } from './setup.ts';
 import { send } from './workloads.ts';
 
@@ -15,11 +15,11 @@ const kind = process.argv[2] ?? 'postgres';
 if (kind !== 'postgres' && kind !== 'embedded') throw new Error('usage: npx tsx bench/profile.ts [postgres|embedded]');
 
 const profileDir = await mkdtemp(join(tmpdir(), 'herald-profile-'));
-const dataDir = await mkdtemp(join(tmpdir(), 'herald-bench-'));
+const dataDir = await embeddedDataDir();
 const database =
   kind === 'postgres' ? await createTempDatabase(process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres') : null;
 try {
-  const url = database?.url ?? `file:${dataDir}`;
+  const url = database?.url ?? `file:${join(dataDir, 'herald')}`;
   await seedDatabase(url);
   // Stopped with SIGTERM: Herald exits by itself, which is when Node writes the profile.
   await withServer(startHerald(`herald-${kind}`, url, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), async (server) => {

@@ -22,6 +22,8 @@ export interface Results {
   rows: Row[];
   fanouts: Fanout[];
   failures: string[];
+  /** Median time to ready of `node dist/main.js` on PostgreSQL with nothing to migrate. */
+  startupMs: number | null;
 }
 
 export const RESULTS_PATH = resolve(import.meta.dirname, 'results/latest.json');
@@ -53,7 +55,7 @@ function table(header: string[], lines: (string | number | null)[][]): string {
   return [render(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(render)].join('\n');
 }
 
-export function summarize({ settings, rows, fanouts, failures }: Results) {
+export function summarize({ settings, rows, fanouts, failures, startupMs }: Results) {
   const rps = (name: string) => rows.find((r) => r.name === name)?.load.rps ?? null;
   const yoga = rps('yoga-hello');
   const versus = (value: number | null) => (value === null || !yoga ? null : value / yoga);
@@ -106,6 +108,7 @@ export function summarize({ settings, rows, fanouts, failures }: Results) {
     /** The peak over the fanout request alone. */
     fanout_100k_request_peak_rss_mb_embedded: round(fanout('embedded')?.fanoutPeakRssMb, 1),
     fanout_100k_request_peak_rss_mb_postgres: round(fanout('postgres')?.fanoutPeakRssMb, 1),
+    startup_ms_postgres: round(startupMs, 0),
     rows: ordered.map(({ name, database, load }) => ({
       name,
       database,
@@ -160,6 +163,7 @@ export function render(summary: Summary): string {
     fanout,
     '',
     `against the floor (node:http + pg, same database): send ${summary.send_postgres_vs_floor ?? '-'}, key check ${summary.typename_key_postgres_vs_floor ?? '-'}; send embedded vs PostgreSQL: ${summary.send_embedded_vs_postgres ?? '-'}`,
+    `startup of dist/main.js on PostgreSQL (nothing to migrate): ${summary.startup_ms_postgres ?? '-'} ms`,
     `key verification overhead: ${summary.key_verification_overhead ?? '-'} embedded (cached), ${summary.key_verification_overhead_postgres ?? '-'} PostgreSQL (read every request)`,
     `safe sending (rate-limited key + Idempotency-Key) vs send: ${summary.send_postgres_limited_vs_send_postgres ?? '-'} with the limits in Redis, ${summary.send_postgres_limited_pgstore_vs_send_postgres_pgstore ?? '-'} in PostgreSQL; send with Redis vs PostgreSQL limits: ${summary.send_postgres_vs_send_postgres_pgstore ?? '-'}`,
   ];

@@ -2,16 +2,16 @@
 // BENCH_CONNECTIONS, BENCH_SECONDS and BENCH_WARMUP_SECONDS override the defaults;
 // BENCH_DATABASE_URL is the PostgreSQL server the run creates its database on;
 // BENCH_ONLY (e.g. "postgres" or "bare,embedded") runs some of the top-level parts, for a quick look.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { measureFanout } from './fanout.ts';
 import { type LoadResult, type LoadSettings, measureLoad, type Workload } from './load.ts';
 import { createTempDatabase } from './postgres.ts';
 import { type DatabaseKind, type Fanout, type Row, render, summarize, writeSummary } from './report.ts';
 import { seedDatabase } from './seed.ts';
-import { killAll, type Server, startHerald, startServer, withServer } from './servers.ts';
+import { embeddedDataDir, killAll, runScript, type Server, startHerald, startServer, withServer } from './servers.ts';
 import { createBenchKeys, createKeyListing } from './setup.ts';
+import { measureStartup } from './startup.ts';
 import { apiKeys, hello, send, sendSafely, typename } from './workloads.ts';
 
 function positiveInteger(variable: string, fallback: number): number {
@@ -30,6 +30,7 @@ const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.
 const redisUrl = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 
 const rows: Row[] = [];
+let startupMs: number | null = null;
 const fanouts: Fanout[] = [];
 const failures: string[] = [];
 const cleanups = new Set<() => Promise<void>>();
@@ -162,15 +163,20 @@ async function postgresRows(): Promise<void> {
       );
     });
     await fanout('postgres', database.url, () => fanoutKey);
+    await step('startup postgres', async () => {
+      const startup = await measureStartup(database.url);
+      startupMs = startup.ms;
+      console.error(`  ${startup.ms.toFixed(0)} ms to ready (median of ${startup.runs.map((ms) => ms.toFixed(0)).join(', ')})`);
+    });
   });
 }
 
 async function embeddedRows(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'herald-bench-'));
+  const dir = await embeddedDataDir();
   await withCleanup(
     () => rm(dir, { recursive: true, force: true }),
     async () => {
-      const url = `file:${dir}`;
+      const url = `file:${join(dir, 'herald')}`;
       await seedDatabase(url);
       let fanoutKey = '';
       await withServer(startHerald('herald-embedded', url), async (server) => {
@@ -198,6 +204,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const only = process.env.BENCH_ONLY?.split(',').map((part) => part.trim());
 const part = (label: string, run: () => Promise<void>) => (only && !only.includes(label) ? Promise.resolve() : step(label, run));
 
+// Herald runs as production runs it: the build of this checkout.
+await step('build', () => runScript('scripts/build.ts', {}));
 await part('bare', () =>
   withServer(startServer('bare', 'bench/targets/bare.ts'), (server) => measure('bare', null, server, hello(server.url))),
 );
@@ -209,7 +217,7 @@ await part('yoga-hello', () =>
 await part('postgres', postgresRows);
 await part('embedded', embeddedRows);
 
-const summary = summarize({ settings, rows, fanouts, failures });
+const summary = summarize({ settings, rows, fanouts, failures, startupMs });
 await writeSummary(summary);
 console.log(render(summary));
 const clean = failures.length === 0 && rows.every((r) => r.load.errors === 0);

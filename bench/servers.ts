@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -29,7 +30,7 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((done, fail) => server.once('error', fail).listen(0, '127.0.0.1', done));
   const { port } = server.address() as { port: number };
@@ -37,9 +38,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** `node --import tsx`, not the tsx CLI: the CLI would be a wrapper around the real process. */
+/**
+ * `node --import tsx` for TypeScript, not the tsx CLI: the CLI would be a
+ * wrapper around the real process. JavaScript (the production build) runs as is.
+ */
 function spawnNode(script: string, env: Record<string, string>, nodeArgs: string[] = []) {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(ROOT, script)], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, resolve(ROOT, script)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -135,11 +140,14 @@ export async function startServer(
   };
 }
 
+/** The production build, as production runs it (`npm run build`; the run builds it first). */
+export const HERALD_ENTRY = 'dist/main.js';
+
 /** REDIS_URL in `env` puts the per-key rate limits in Redis; the default limit is high enough never to trip. */
 export function startHerald(name: string, databaseUrl: string, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Server> {
   return startServer(
     name,
-    'src/main.ts',
+    HERALD_ENTRY,
     {
       DATABASE_URL: databaseUrl,
       AUTH_JWT_SECRET: JWT_SECRET,
@@ -150,6 +158,16 @@ export function startHerald(name: string, databaseUrl: string, nodeArgs: string[
     },
     nodeArgs,
   );
+}
+
+/**
+ * A directory for an embedded database: `file:<dir>/herald`. Reachable by
+ * PostgreSQL's own user when the bench runs as root (mkdtemp makes it private).
+ */
+export async function embeddedDataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'herald-bench-'));
+  await chmod(dir, 0o755);
+  return dir;
 }
 
 export async function withServer<T>(start: Promise<Server>, use: (server: Server) => Promise<T>): Promise<T> {
