@@ -6,8 +6,10 @@ import type { Caller } from './auth/caller.ts';
 import type { ClientAddress } from './client-address.ts';
 import type { ApiKeyStore } from './data/api-keys.ts';
 import type { Actor } from './data/audit.ts';
+import { type SendOutcome, type SendRequest, sendMessage } from './data/messages.ts';
 import { type UsageDay, usageOf } from './data/usage.ts';
 import type { PrismaClient } from './db/index.ts';
+import type { Sql } from './db/sql.ts';
 import { tenantClient } from './db/tenant.ts';
 import type { Metrics } from './plugins/metrics.ts';
 import { type RequestState, stateOf } from './request-state.ts';
@@ -60,12 +62,15 @@ export interface Context {
   keys: ApiKeyStore;
   /** The targets the access middleware resolved for this request's send fields, by response key. */
   sendTargets: Map<string | number, Target>;
+  /** send's one statement (src/data/messages.ts): it names the account itself. */
+  sendMessage: (request: SendRequest) => Promise<SendOutcome>;
   /** This request's Idempotency-Key, when it has one (see src/plugins/idempotency.ts). */
   idempotency: RequestState['idempotency'];
 }
 
 interface ContextDependencies {
   db: PrismaClient;
+  sql: Sql;
   authenticate: Authenticate;
   admit: Admit;
   clientAddress: ClientAddress;
@@ -85,7 +90,8 @@ export function actorOf(ctx: Pick<Context, 'caller' | 'requestId'>): Actor {
   };
 }
 
-export function createContextFactory({ db, authenticate, admit, clientAddress, metrics, keys }: ContextDependencies) {
+export function createContextFactory({ db, sql, authenticate, admit, clientAddress, metrics, keys }: ContextDependencies) {
+  const send = (request: SendRequest) => sendMessage(sql, request);
   return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
     const address = clientAddress(request, req);
     const state = stateOf(request);
@@ -104,6 +110,7 @@ export function createContextFactory({ db, authenticate, admit, clientAddress, m
       metrics,
       keys,
       sendTargets: new Map(),
+      sendMessage: send,
       idempotency: state.idempotency,
     };
   };

@@ -56,7 +56,7 @@ export async function createHerald({
   const embedded = db.target.kind === 'embedded';
   const local = memoryFailureStore(config.authFailures);
   const failures = { local, shared: embedded ? local : databaseFailureStore(db.prisma, config.authFailures) };
-  const keys = new ApiKeyStore(db.prisma, embedded ? new KeyCache() : undefined);
+  const keys = new ApiKeyStore(db.prisma, db.sql, embedded ? new KeyCache() : undefined);
   const memberAuthenticator = createMemberAuthenticator(db.prisma, await createMemberTokenVerifier(config));
   const authenticate = createAuthenticator(createKeyVerifier(keys), memberAuthenticator, failures);
   const usage = new UsageCounter(db.prisma, (error) => logger.error({ err: error }, 'writing key usage failed'), usageFlushMs);
@@ -67,6 +67,7 @@ export async function createHerald({
     schema,
     context: createContextFactory({
       db: db.prisma,
+      sql: db.sql,
       authenticate,
       admit,
       clientAddress: clientAddressResolver(config.trustProxy),

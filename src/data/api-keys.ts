@@ -5,6 +5,7 @@ import { generateSecret, sameHash } from '../auth/api-keys.ts';
 import { type AllowList, compileAllowList } from '../auth/ip-allowlist.ts';
 import { type KeyLifecycle, keyStatus, type PresentedSecret } from '../auth/key-status.ts';
 import type { PrismaClient } from '../db/index.ts';
+import type { Sql } from '../db/sql.ts';
 import { BadUserInputError, NotFoundError } from '../errors.ts';
 import { type ApiKey, Prisma } from '../generated/prisma/client.ts';
 import type { KeyScope } from '../scoping/rules.ts';
@@ -79,6 +80,8 @@ interface AuthRow {
 export class ApiKeyStore {
   constructor(
     private readonly prisma: PrismaClient,
+    /** The hot path's statements (src/db/sql.ts): authentication reads keys through it. */
+    private readonly sql: Sql,
     private readonly cache?: KeyCache,
   ) {}
 
@@ -97,7 +100,8 @@ export class ApiKeyStore {
     const startedAt = this.cache?.begin() ?? 0;
     // One statement: the key, its channels and, when asked, another check of the
     // request (the failed-authentication block), so that a request costs one round trip.
-    const [row] = await this.prisma.$queryRaw<AuthRow[]>`
+    const [row] = await this.sql<AuthRow>(
+      Prisma.sql`
       SELECT k.id, k."accountId", k.name, k."scopeKind"::text AS "scopeKind", k."secretHash", k."previousSecretHash",
              k."revokedAt", k."expiresAt", k."previousSecretExpiresAt", k."lastUsedAt", k."rateLimitPerMinute", k."allowedIps",
              coalesce((SELECT json_agg(json_build_object('id', c.id, 'slug', c.slug) ORDER BY c.slug)
@@ -105,7 +109,9 @@ export class ApiKeyStore {
              ${alongside ?? Prisma.sql`NULL`} AS alongside
       FROM (SELECT 1) AS one
       LEFT JOIN "ApiKey" k ON k."secretHash" = ${hash} OR k."previousSecretHash" = ${hash}
-      LIMIT 1`;
+      LIMIT 1`,
+      { prepare: true },
+    );
     // Found by a unique index; compared again in constant time, which also tells which secret it was.
     const presented =
       row?.id && sameHash(row.secretHash, hash)

@@ -3,6 +3,7 @@
 // written together or not at all, however many recipients. Raw SQL, so the
 // account is named in the statement itself (the tenant client does not see it).
 import type { PrismaClient } from '../db/index.ts';
+import { isUniqueViolation, type Sql } from '../db/sql.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 
 export type MessageRow = Prisma.MessageGetPayload<object>;
@@ -31,33 +32,33 @@ export type SendOutcome =
   /** The same key was sent before with another body. */
   | { kind: 'reused' };
 
-interface Row extends Partial<MessageRow> {
+/** A Message row as pg reads it: bigint arrives as a string. */
+type RawMessage = Omit<MessageRow, 'seq'> & { seq: string };
+
+const messageRow = ({ seq, ...rest }: RawMessage): MessageRow => ({ ...rest, seq: BigInt(seq) });
+
+interface Row extends Partial<RawMessage> {
   claimed: boolean;
   earlierFingerprint: string | null;
   earlierMessageId: string | null;
 }
 
-/** A raw statement that broke a unique constraint (Prisma reports it as P2010 with the driver's cause). */
-const isUniqueViolation = (error: unknown) =>
-  error instanceof Prisma.PrismaClientKnownRequestError &&
-  (error.meta as { driverAdapterError?: { cause?: { kind?: string } } } | undefined)?.driverAdapterError?.cause?.kind ===
-    'UniqueConstraintViolation';
-
-export async function sendMessage(db: PrismaClient, request: SendRequest): Promise<SendOutcome> {
+/** Sent through the hot path's statements (src/db/sql.ts), prepared once per connection. */
+export async function sendMessage(sql: Sql, request: SendRequest): Promise<SendOutcome> {
   try {
-    return await attempt(db, request);
+    return await attempt(sql, request);
   } catch (error) {
     // Two first requests with one key at once: the loser's statement wrote nothing. Or a
     // record past its 24 hours still holds the key: it goes, and the send is tried once more.
     if (!request.idempotency || !isUniqueViolation(error)) throw error;
-    await db.$executeRaw`
+    await sql(Prisma.sql`
       DELETE FROM "IdempotencyKey"
-      WHERE "apiKeyId" = ${request.keyId}::uuid AND key = ${request.idempotency.key} AND "expiresAt" <= now()`;
-    return attempt(db, request);
+      WHERE "apiKeyId" = ${request.keyId}::uuid AND key = ${request.idempotency.key} AND "expiresAt" <= now()`);
+    return attempt(sql, request);
   }
 }
 
-async function attempt(db: PrismaClient, { accountId, keyId, target, title, body, data, idempotency }: SendRequest): Promise<SendOutcome> {
+async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, idempotency }: SendRequest): Promise<SendOutcome> {
   const channelIds = target.kind === 'ALL' ? [] : target.channelIds;
   // The channel ids as values: the planner reads each channel's size from its
   // statistics and looks up small channels by index even beside a huge one.
@@ -80,7 +81,8 @@ async function attempt(db: PrismaClient, { accountId, keyId, target, title, body
                  SELECT ${keyId}::uuid, ${idempotency.key}, ${idempotency.fingerprint}, id,
                         now() + make_interval(hours => ${IDEMPOTENCY_HOURS}) FROM message`
     : Prisma.sql`SELECT 1`;
-  const [row] = await db.$queryRaw<Row[]>`
+  const [row] = await sql<Row>(
+    Prisma.sql`
     WITH claim AS (${claim}),
     earlier AS (${earlier}),
     go AS (SELECT 1 FROM claim WHERE held AND NOT EXISTS (SELECT 1 FROM earlier)),
@@ -101,15 +103,17 @@ async function attempt(db: PrismaClient, { accountId, keyId, target, title, body
     record AS (${record})
     SELECT (SELECT held FROM claim) AS claimed, (SELECT fingerprint FROM earlier) AS "earlierFingerprint",
            (SELECT "messageId"::text FROM earlier) AS "earlierMessageId", message.*
-    FROM (SELECT 1) AS one LEFT JOIN message ON true`;
+    FROM (SELECT 1) AS one LEFT JOIN message ON true`,
+    { prepare: true },
+  );
   if (row.id) {
     const { claimed: _claimed, earlierFingerprint: _fingerprint, earlierMessageId: _messageId, ...message } = row;
-    return { kind: 'sent', message: message as MessageRow };
+    return { kind: 'sent', message: messageRow(message as RawMessage) };
   }
   if (!row.claimed) return { kind: 'in-use' };
   if (row.earlierFingerprint !== idempotency?.fingerprint) return { kind: 'reused' };
-  const message = await db.message.findUniqueOrThrow({ where: { id: row.earlierMessageId as string } });
-  return { kind: 'replayed', message };
+  const [message] = await sql<RawMessage>(Prisma.sql`SELECT * FROM "Message" WHERE id = ${row.earlierMessageId}::uuid`);
+  return { kind: 'replayed', message: messageRow(message) };
 }
 
 /** Deletes records past their 24 hours, a batch at a time (lookups already ignore them). */

@@ -44,9 +44,12 @@ function poolConfig(url: string): pg.PoolConfig {
   };
 }
 
-/** The adapter the application queries PostgreSQL through. */
-export function postgresAdapter(url: string, max = 10): PrismaPg {
-  return new PrismaPg({ ...poolConfig(url), max });
+/** The application's connections: Prisma's adapter and the hot path's statements (./sql.ts) share them. */
+export function postgresPool(url: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ ...poolConfig(url), max });
+  // An idle connection the server closed (a restart, the embedded database stopping) is replaced, not fatal.
+  pool.on('error', () => {});
+  return pool;
 }
 
 /** The adapter the schema engine migrates PostgreSQL through. */

@@ -1,10 +1,12 @@
+import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
-import { observeQueries, postgresAdapter, postgresMigrationAdapter, type QueryObserver } from './adapters.ts';
+import { observeQueries, postgresMigrationAdapter, postgresPool, type QueryObserver } from './adapters.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { applyMigrations, localMigrationNames } from './migrations.ts';
+import { createSql, type Sql } from './sql.ts';
 
 export type { PrismaClient } from '../generated/prisma/client.ts';
 
@@ -13,6 +15,8 @@ export interface Database {
   /** Where it is reached: the postgres:// URL, or the embedded cluster's socket. */
   url: string;
   prisma: PrismaClient;
+  /** The hot path's hand-written statements, on Prisma's own connections (./sql.ts). */
+  sql: Sql;
   /** The adapter the schema engine migrates through. */
   migrationAdapter: SqlMigrationAwareDriverAdapterFactory;
   close(): Promise<void>;
@@ -34,14 +38,17 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   // Embedded: the cluster this process starts and owns (./embedded-postgres.ts), reached like any PostgreSQL.
   const cluster = target.kind === 'embedded' && !options.embeddedUrl ? await startEmbeddedPostgres(target.dataDir) : null;
   const url = target.kind === 'postgres' ? target.url : (options.embeddedUrl ?? (cluster?.url as string));
-  const prisma = new PrismaClient({ adapter: observed(postgresAdapter(url, options.poolSize)) });
+  const pool = postgresPool(url, options.poolSize);
+  const prisma = new PrismaClient({ adapter: observed(new PrismaPg(pool)) });
   return {
     target,
     url,
     prisma,
+    sql: createSql(pool, options.onQuery),
     migrationAdapter: postgresMigrationAdapter(url),
     async close() {
       await prisma.$disconnect();
+      await pool.end();
       await cluster?.stop();
     },
   };

@@ -1,5 +1,5 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
-import { type MessageRow, sendMessage } from '../data/messages.ts';
+import type { MessageRow } from '../data/messages.ts';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '../errors.ts';
 import { accountCaller, keyCaller, resolvedTarget } from '../scoping/middleware.ts';
 import { visibleMessages } from '../scoping/visibility.ts';
@@ -119,7 +119,7 @@ builder.mutationField('send', (t) =>
       const data = jsonObject(message.data, 'message.data');
       const idempotency = ctx.idempotency;
       const channelIds = target.kind === 'ALL' ? [] : (await resolveChannels(ctx, target.channels, 'target.channels')).map(({ id }) => id);
-      const outcome = await sendMessage(ctx.db, {
+      const outcome = await ctx.sendMessage({
         accountId,
         keyId: key.id,
         target: target.kind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channelIds },
