@@ -62,10 +62,11 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
   const channelIds = target.kind === 'ALL' ? [] : target.channelIds;
   // The channel ids as values: the planner reads each channel's size from its
   // statistics and looks up small channels by index even beside a huge one.
+  // In id order: the deliveries' index grows at its right edge, not at random pages.
   const recipients =
     target.kind === 'ALL'
-      ? Prisma.sql`SELECT id FROM "Recipient" WHERE "accountId" = ${accountId}::uuid`
-      : Prisma.sql`SELECT DISTINCT "B" AS id FROM "_RecipientChannels" WHERE "A" = ANY(${channelIds}::uuid[])`;
+      ? Prisma.sql`SELECT id FROM "Recipient" WHERE "accountId" = ${accountId}::uuid ORDER BY id`
+      : Prisma.sql`SELECT DISTINCT "B" AS id FROM "_RecipientChannels" WHERE "A" = ANY(${channelIds}::uuid[]) ORDER BY id`;
   // With an Idempotency-Key: a transaction-scoped advisory lock on the key tells a
   // retry that arrives while the first request runs (on any instance) to come back
   // later, and the unique record stops the rare one that slips between two statements.

@@ -52,6 +52,23 @@ export function postgresPool(url: string, max = 10): pg.Pool {
   return pool;
 }
 
+/**
+ * adapter-pg runs a migration script split at every ";", which cuts a function
+ * body in pieces: the script goes whole instead (the simple query protocol
+ * runs several statements, in one implicit transaction).
+ */
+function wholeScripts<T extends SqlDriverAdapter>(adapter: T): T {
+  const inner = adapter as unknown as { client: pg.Pool; onError(error: unknown): never };
+  adapter.executeScript = async (script: string) => {
+    try {
+      await inner.client.query(script);
+    } catch (error) {
+      inner.onError(error);
+    }
+  };
+  return adapter;
+}
+
 /** The adapter the schema engine migrates PostgreSQL through. */
 export function postgresMigrationAdapter(url: string): SqlMigrationAwareDriverAdapterFactory {
   const config = { ...poolConfig(url), max: 2, Client: CharAsTextClient };
@@ -59,7 +76,7 @@ export function postgresMigrationAdapter(url: string): SqlMigrationAwareDriverAd
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: () => factory.connect(),
+    connect: async () => wholeScripts(await factory.connect()),
     async connectToShadowDb(): Promise<SqlDriverAdapter> {
       const name = `herald_shadow_${crypto.randomUUID().replaceAll('-', '')}`;
       const admin = new pg.Client(poolConfig(url));
@@ -68,7 +85,7 @@ export function postgresMigrationAdapter(url: string): SqlMigrationAwareDriverAd
       admin.on('error', () => {});
       await admin.connect();
       await admin.query(`CREATE DATABASE "${name}"`);
-      const shadow = await new PrismaPg({ ...config, database: name }).connect();
+      const shadow = wholeScripts(await new PrismaPg({ ...config, database: name }).connect());
       const dispose = shadow.dispose.bind(shadow);
       // Close the shadow's pool before dropping it; the stock adapter drops first and leaks.
       shadow.dispose = async () => {

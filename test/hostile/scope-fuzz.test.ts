@@ -353,11 +353,8 @@ async function runSequence(herald: TestHerald, commands: Command[]): Promise<voi
             { recipientCount: sent?.recipientCount, allRecipients: sent?.allRecipients, channels: sent?.channels.map((c) => c.slug) },
             result.describe(),
           ).toEqual({ recipientCount: predicted.reached.length, allRecipients: predicted.allRecipients, channels: predicted.channels });
-          const deliveries = await herald.db.prisma.delivery.findMany({
-            where: { messageId: sent?.id as string },
-            include: { recipient: true },
-          });
-          expect(deliveries.map((d) => d.recipient.externalId).sort(), 'the recipients reached').toEqual(predicted.reached);
+          const deliveredTo = await herald.deliveredTo(sent?.id as string);
+          expect(deliveredTo.sort(), 'the recipients reached').toEqual(predicted.reached);
           model.messages.push({ id: sent?.id as string, allRecipients: predicted.allRecipients, channels: new Set(predicted.channels) });
           break;
         }

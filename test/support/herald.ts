@@ -92,6 +92,13 @@ export class TestHerald {
     return new TestHerald(db, yoga, logText, statements);
   }
 
+  /** The external ids of the recipients a message was delivered to, in the database (any order). */
+  async deliveredTo(messageId: string): Promise<string[]> {
+    const rows = await this.db.prisma.$queryRaw<{ externalId: string }[]>`
+      SELECT r."externalId" FROM "Delivery" d JOIN "Recipient" r ON r.id = d."recipientId" WHERE d."messageId" = ${messageId}::uuid`;
+    return rows.map((r) => r.externalId);
+  }
+
   /** The SQL statements that running fn sent (fn runs alone: tests in a file run one at a time). */
   async countStatements(fn: () => Promise<unknown>): Promise<{ count: number; statements: string[] }> {
     const start = this.statements.length;
