@@ -78,18 +78,27 @@ function combine(slices: LoadResult[]): LoadResult {
 }
 
 /**
- * Two rows measured on one server in alternating slices (a, b, a, b, …), for a
+ * Two rows measured on one server in alternating slices (a b, b a, …), for a
  * ratio between them: the database and the machine change during a run
  * (autovacuum after the writes of earlier rows, other load), and back-to-back
  * rows would pay for that by their order.
  */
-function pair(server: Server, database: DatabaseKind, [nameA, a]: [string, Workload], [nameB, b]: [string, Workload]) {
+function pair(
+  server: Server,
+  database: DatabaseKind,
+  [nameA, a]: [string, Workload],
+  [nameB, b]: [string, Workload],
+  beforeSlice: () => Promise<void> = async () => {},
+) {
   return step(`${nameA} / ${nameB}`, async () => {
     const slice = { ...settings, seconds: Math.max(1, Math.round(settings.seconds / SLICES)), warmupSeconds: 1 };
     const results: [LoadResult[], LoadResult[]] = [[], []];
+    // a b, b a, a b, b a: a drift during the run weighs on both alike.
     for (let i = 0; i < SLICES; i += 1) {
-      results[0].push(await measureLoad(a, slice, server.cpuSeconds));
-      results[1].push(await measureLoad(b, slice, server.cpuSeconds));
+      for (const which of i % 2 === 0 ? [0, 1] : [1, 0]) {
+        await beforeSlice();
+        results[which].push(await measureLoad(which === 0 ? a : b, slice, server.cpuSeconds));
+      }
     }
     for (const [name, slices] of [
       [nameA, results[0]],
@@ -128,6 +137,12 @@ const fanout = (database: DatabaseKind, url: string, key: () => string) =>
 
 async function postgresRows(): Promise<void> {
   const database = await createTempDatabase(adminUrl);
+  /** A row on fresh statistics (see TempDatabase.analyze). */
+  const analyzedRow = (name: string, server: Server, workload: Workload) =>
+    step(name, async () => {
+      await database.analyze();
+      await measure(name, 'postgres', server, workload);
+    });
   await withCleanup(database.drop, async () => {
     await seedDatabase(database.url);
     let fanoutKey = '';
@@ -136,21 +151,20 @@ async function postgresRows(): Promise<void> {
       const keys = await createBenchKeys(server.url);
       fanoutKey = keys.fanout;
       const listingToken = await createKeyListing(server.url);
-      await row('herald-typename-postgres', 'postgres', server, typename(server.url));
-      await row('herald-typename-key-postgres', 'postgres', server, typename(server.url, keys.send));
+      await analyzedRow('herald-typename-postgres', server, typename(server.url));
+      await analyzedRow('herald-typename-key-postgres', server, typename(server.url, keys.send));
       await pair(
         server,
         'postgres',
         ['send-postgres', send(server.url, keys.send)],
         ['send-postgres-limited', sendSafely(server.url, keys.limited)],
+        database.analyze,
       );
-      await row('apikeys-100', 'postgres', server, apiKeys(server.url, listingToken));
+      await analyzedRow('apikeys-100', server, apiKeys(server.url, listingToken));
       // The floor: the same work as plainly as possible, on the same database, with the same key.
       const floor = (script: string) => startServer(script, `bench/targets/${script}.ts`, { DATABASE_URL: database.url });
-      await step('floor-typename-key', () =>
-        withServer(floor('floor-typename-key'), (f) => measure('floor-typename-key', 'postgres', f, typename(f.url, keys.send))),
-      );
-      await step('floor-send', () => withServer(floor('floor-send'), (f) => measure('floor-send', 'postgres', f, send(f.url, keys.send))));
+      await withServer(floor('floor-typename-key'), (f) => analyzedRow('floor-typename-key', f, typename(f.url, keys.send)));
+      await withServer(floor('floor-send'), (f) => analyzedRow('floor-send', f, send(f.url, keys.send)));
     });
     // The other store: without REDIS_URL, the rate limits live in PostgreSQL.
     await withServer(startHerald('herald-postgres-pgstore', database.url), async (server) => {
@@ -160,6 +174,7 @@ async function postgresRows(): Promise<void> {
         'postgres',
         ['send-postgres-pgstore', send(server.url, keys.send)],
         ['send-postgres-limited-pgstore', sendSafely(server.url, keys.limited)],
+        database.analyze,
       );
     });
     await fanout('postgres', database.url, () => fanoutKey);
