@@ -22,7 +22,7 @@ try {
          INSERT INTO "Recipient" ("accountId", "externalId")
          SELECT $1::uuid, $2::text || g FROM generate_series(1, $3::int) AS g RETURNING id
        )
-       INSERT INTO "_RecipientChannels" ("A", "B") SELECT $4::uuid, id FROM r`,
+       INSERT INTO "RecipientChannel" ("channelId", "recipientId") SELECT $4::uuid, id FROM r`,
       account.id,
       `${slug}-`,
       recipients,

@@ -5,13 +5,13 @@ import { type FloorKey, findKey, query, serve, unauthenticated } from './floor.t
 
 const SEND = {
   name: 'floor-send',
-  text: `WITH targets AS MATERIALIZED (SELECT DISTINCT "B" AS id FROM "_RecipientChannels" WHERE "A" = ANY($3::uuid[])),
+  text: `WITH targets AS MATERIALIZED (SELECT DISTINCT "recipientId" AS id FROM "RecipientChannel" WHERE "channelId" = ANY($3::uuid[]) ORDER BY id),
          message AS (
            INSERT INTO "Message" ("accountId", "apiKeyId", title, body, data, "allRecipients", "recipientCount")
            SELECT $1::uuid, $2::uuid, $4, $5, $6::jsonb, false, (SELECT count(*)::int FROM targets)
            RETURNING id, "recipientCount"
          ),
-         message_channels AS (INSERT INTO "_MessageChannels" ("A", "B") SELECT c, message.id FROM message, unnest($3::uuid[]) AS c),
+         message_channels AS (INSERT INTO "MessageChannel" ("channelId", "messageId") SELECT c, message.id FROM message, unnest($3::uuid[]) AS c),
          deliveries AS (INSERT INTO "Delivery" ("messageId", "recipientId") SELECT message.id, targets.id FROM message, targets)
          SELECT id, "recipientCount" FROM message`,
 };

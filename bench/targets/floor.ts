@@ -22,8 +22,8 @@ const KEY_BY_HASH = {
                 coalesce(array_agg(c.id) FILTER (WHERE c.id IS NOT NULL), '{}') AS "channelIds",
                 coalesce(array_agg(c.slug) FILTER (WHERE c.id IS NOT NULL), '{}') AS "channelSlugs"
          FROM "ApiKey" k
-         LEFT JOIN "_ApiKeyChannels" kc ON kc."A" = k.id
-         LEFT JOIN "Channel" c ON c.id = kc."B"
+         LEFT JOIN "ApiKeyChannel" kc ON kc."apiKeyId" = k.id
+         LEFT JOIN "Channel" c ON c.id = kc."channelId"
          WHERE k."secretHash" = $1 AND k."revokedAt" IS NULL AND (k."expiresAt" IS NULL OR k."expiresAt" > now())
          GROUP BY k.id`,
 };

@@ -105,7 +105,7 @@ export class ApiKeyStore {
       SELECT k.id, k."accountId", k.name, k."scopeKind"::text AS "scopeKind", k."secretHash", k."previousSecretHash",
              k."revokedAt", k."expiresAt", k."previousSecretExpiresAt", k."lastUsedAt", k."rateLimitPerMinute", k."allowedIps",
              coalesce((SELECT json_agg(json_build_object('id', c.id, 'slug', c.slug) ORDER BY c.slug)
-                       FROM "_ApiKeyChannels" kc JOIN "Channel" c ON c.id = kc."B" WHERE kc."A" = k.id), '[]'::json) AS channels,
+                       FROM "ApiKeyChannel" kc JOIN "Channel" c ON c.id = kc."channelId" WHERE kc."apiKeyId" = k.id), '[]'::json) AS channels,
              ${alongside ?? Prisma.sql`NULL`} AS alongside
       FROM (SELECT 1) AS one
       LEFT JOIN "ApiKey" k ON k."secretHash" = ${hash} OR k."previousSecretHash" = ${hash}
@@ -169,7 +169,7 @@ export class ApiKeyStore {
           rateLimitPerMinute: input.rateLimitPerMinute,
           allowedIps: input.allowedIps,
           createdById: actor.memberId,
-          channels: { connect: input.scope.kind === 'ALL' ? [] : input.scope.channels.map(({ id }) => ({ id })) },
+          channels: { create: input.scope.kind === 'ALL' ? [] : input.scope.channels.map(({ id }) => ({ channelId: id })) },
         },
       })) as ApiKey;
       const changes = createdFields({
@@ -196,7 +196,9 @@ export class ApiKeyStore {
         data: {
           name: changes.name,
           scopeKind: scope?.kind,
-          channels: scope ? { set: scope.kind === 'ALL' ? [] : scope.channels.map(({ id }) => ({ id })) } : undefined,
+          channels: scope
+            ? { deleteMany: {}, create: scope.kind === 'ALL' ? [] : scope.channels.map(({ id }) => ({ channelId: id })) }
+            : undefined,
           expiresAt: changes.expiresAt,
           rateLimitPerMinute: changes.rateLimitPerMinute,
           allowedIps: changes.allowedIps,
@@ -301,9 +303,9 @@ export class ApiKeyStore {
         if (locked.length === 0) throw new NotFoundError('API key', id);
         const row = await tx.apiKey.findUniqueOrThrow({
           where: { id },
-          include: { channels: { select: { slug: true }, orderBy: { slug: 'asc' } } },
+          include: { channels: { select: { channel: { select: { slug: true } } }, orderBy: { channel: { slug: 'asc' } } } },
         });
-        const scope = { kind: row.scopeKind, channels: row.channels.map((c) => c.slug) };
+        const scope = { kind: row.scopeKind, channels: row.channels.map((c) => c.channel.slug) };
         return write(tx, { ...row, scope });
       });
     } finally {

@@ -66,7 +66,7 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
   const recipients =
     target.kind === 'ALL'
       ? Prisma.sql`SELECT id FROM "Recipient" WHERE "accountId" = ${accountId}::uuid ORDER BY id`
-      : Prisma.sql`SELECT DISTINCT "B" AS id FROM "_RecipientChannels" WHERE "A" = ANY(${channelIds}::uuid[]) ORDER BY id`;
+      : Prisma.sql`SELECT DISTINCT "recipientId" AS id FROM "RecipientChannel" WHERE "channelId" = ANY(${channelIds}::uuid[]) ORDER BY id`;
   // With an Idempotency-Key: a transaction-scoped advisory lock on the key tells a
   // retry that arrives while the first request runs (on any instance) to come back
   // later, and the unique record stops the rare one that slips between two statements.
@@ -96,7 +96,7 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
       RETURNING *
     ),
     message_channels AS (
-      INSERT INTO "_MessageChannels" ("A", "B") SELECT channel, message.id FROM message, unnest(${channelIds}::uuid[]) AS channel
+      INSERT INTO "MessageChannel" ("channelId", "messageId") SELECT channel, message.id FROM message, unnest(${channelIds}::uuid[]) AS channel
     ),
     deliveries AS (
       INSERT INTO "Delivery" ("messageId", "recipientId") SELECT message.id, targets.id FROM message, targets

@@ -66,8 +66,8 @@ export const ApiKey = builder.prismaObject('ApiKey', {
     name: t.exposeString('name'),
     scope: t.field({
       type: Scope,
-      select: { scopeKind: true, channels: { orderBy: { slug: 'asc' } } },
-      resolve: (key) => ({ kind: key.scopeKind, channels: key.channels }),
+      select: { scopeKind: true, channels: { select: { channel: true }, orderBy: { channel: { slug: 'asc' } } } },
+      resolve: (key) => ({ kind: key.scopeKind, channels: key.channels.map((c) => c.channel) }),
     }),
     prefix: t.exposeString('prefix', { description: 'The first characters of the secret, safe to show; never the secret itself.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

@@ -6,6 +6,7 @@ import { visibleMessages } from '../scoping/visibility.ts';
 import { jsonObject, LIMITS, text } from '../validation.ts';
 import { builder } from './builder.ts';
 import { resolveChannels } from './channel-refs.ts';
+import { Channel } from './channels.ts';
 import { PAGE_DEFAULT, PAGE_MAX, PageInfo, type PageInfoShape, pageArgs, pageRequest } from './pagination.ts';
 
 const Message = builder.prismaObject('Message', {
@@ -21,9 +22,11 @@ const Message = builder.prismaObject('Message', {
       resolve: (message) => message.data as Record<string, unknown> | null,
     }),
     allRecipients: t.exposeBoolean('allRecipients', { description: 'True when the message went to every recipient of the account.' }),
-    channels: t.relation('channels', {
+    channels: t.field({
+      type: [Channel],
       description: 'The channels the message went to; empty when allRecipients is true.',
-      query: { orderBy: { slug: 'asc' } },
+      select: { channels: { select: { channel: true }, orderBy: { channel: { slug: 'asc' } } } },
+      resolve: (message) => message.channels.map((c) => c.channel),
     }),
     recipientCount: t.exposeInt('recipientCount', { description: 'How many distinct recipients the message reached.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

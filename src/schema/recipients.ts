@@ -4,6 +4,7 @@ import { accountCaller } from '../scoping/middleware.ts';
 import { LIMITS, slugs, text } from '../validation.ts';
 import { builder } from './builder.ts';
 import { resolveChannels } from './channel-refs.ts';
+import { Channel } from './channels.ts';
 import { rethrowUniqueViolation } from './prisma-errors.ts';
 
 builder.prismaObject('Recipient', {
@@ -11,7 +12,11 @@ builder.prismaObject('Recipient', {
   fields: (t) => ({
     id: t.exposeID('id'),
     externalId: t.exposeString('externalId', { description: "The account's own identifier for this recipient." }),
-    channels: t.relation('channels', { query: { orderBy: { slug: 'asc' } } }),
+    channels: t.field({
+      type: [Channel],
+      select: { channels: { select: { channel: true }, orderBy: { channel: { slug: 'asc' } } } },
+      resolve: (recipient) => recipient.channels.map((c) => c.channel),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -37,7 +42,7 @@ builder.mutationField('createRecipient', (t) =>
         const recipient = await tx.recipient
           .create({
             ...query,
-            data: { accountId, externalId, channels: { connect: channels.map(({ id }) => ({ id })) } },
+            data: { accountId, externalId, channels: { create: channels.map(({ id }) => ({ channelId: id })) } },
           })
           .catch(rethrowUniqueViolation(`A recipient with externalId ${JSON.stringify(externalId)} already exists.`, 'externalId'));
         const changes = createdFields({ externalId, channels: channels.map((c) => c.slug).sort() });

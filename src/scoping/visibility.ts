@@ -20,6 +20,6 @@ export function visibleMessages(caller: AccountCaller): Prisma.MessageWhereInput
   return {
     accountId: caller.accountId,
     allRecipients: false,
-    channels: { every: { slug: { in: [...scope.channels] } } },
+    channels: { every: { channel: { slug: { in: [...scope.channels] } } } },
   };
 }

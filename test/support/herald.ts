@@ -165,13 +165,13 @@ export class TestHerald {
         'members', (SELECT json_agg(m ORDER BY m.id) FROM "Member" m JOIN "Account" a ON a.id = m."accountId" WHERE a.slug = ${accountSlug}),
         'channels', (SELECT json_agg(c ORDER BY c.id) FROM "Channel" c JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
         'recipients', (SELECT json_agg(r ORDER BY r.id) FROM "Recipient" r JOIN "Account" a ON a.id = r."accountId" WHERE a.slug = ${accountSlug}),
-        'subscriptions', (SELECT json_agg(rc ORDER BY rc."A", rc."B") FROM "_RecipientChannels" rc JOIN "Channel" c ON c.id = rc."A" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
+        'subscriptions', (SELECT json_agg(rc ORDER BY rc."channelId", rc."recipientId") FROM "RecipientChannel" rc JOIN "Channel" c ON c.id = rc."channelId" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
         'apiKeys', (SELECT json_agg(json_build_object('id', k.id, 'name', k.name, 'scopeKind', k."scopeKind", 'secretHash', k."secretHash", 'prefix', k.prefix, 'previousSecretHash', k."previousSecretHash", 'previousSecretExpiresAt', k."previousSecretExpiresAt", 'expiresAt', k."expiresAt", 'revokedAt', k."revokedAt", 'rateLimitPerMinute', k."rateLimitPerMinute", 'allowedIps', k."allowedIps", 'createdById', k."createdById", 'updatedAt', k."updatedAt") ORDER BY k.id) FROM "ApiKey" k JOIN "Account" a ON a.id = k."accountId" WHERE a.slug = ${accountSlug}),
         'auditEvents', (SELECT json_agg(e ORDER BY e.seq) FROM "AuditEvent" e JOIN "Account" a ON a.id = e."accountId" WHERE a.slug = ${accountSlug}),
         'idempotencyKeys', (SELECT json_agg(i ORDER BY i."apiKeyId", i.key) FROM "IdempotencyKey" i JOIN "ApiKey" k ON k.id = i."apiKeyId" JOIN "Account" a ON a.id = k."accountId" WHERE a.slug = ${accountSlug}),
-        'keyChannels', (SELECT json_agg(kc ORDER BY kc."A", kc."B") FROM "_ApiKeyChannels" kc JOIN "Channel" c ON c.id = kc."B" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
+        'keyChannels', (SELECT json_agg(kc ORDER BY kc."apiKeyId", kc."channelId") FROM "ApiKeyChannel" kc JOIN "Channel" c ON c.id = kc."channelId" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
         'messages', (SELECT json_agg(msg ORDER BY msg.id) FROM "Message" msg JOIN "Account" a ON a.id = msg."accountId" WHERE a.slug = ${accountSlug}),
-        'messageChannels', (SELECT json_agg(mc ORDER BY mc."A", mc."B") FROM "_MessageChannels" mc JOIN "Channel" c ON c.id = mc."A" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
+        'messageChannels', (SELECT json_agg(mc ORDER BY mc."channelId", mc."messageId") FROM "MessageChannel" mc JOIN "Channel" c ON c.id = mc."channelId" JOIN "Account" a ON a.id = c."accountId" WHERE a.slug = ${accountSlug}),
         'deliveries', (SELECT json_agg(d ORDER BY d."messageId", d."recipientId") FROM "Delivery" d JOIN "Message" msg ON msg.id = d."messageId" JOIN "Account" a ON a.id = msg."accountId" WHERE a.slug = ${accountSlug})
       ) AS snapshot`;
     return row.snapshot;
