@@ -7,7 +7,7 @@ import type { ClientAddress } from './client-address.ts';
 import type { ApiKeyStore } from './data/api-keys.ts';
 import type { Actor } from './data/audit.ts';
 import { type SendOutcome, type SendRequest, sendMessage } from './data/messages.ts';
-import { type UsageDay, usageOf } from './data/usage.ts';
+import { type UsageCounter, type UsageDay, usageOf } from './data/usage.ts';
 import type { PrismaClient } from './db/index.ts';
 import type { Sql } from './db/sql.ts';
 import { tenantClient } from './db/tenant.ts';
@@ -21,7 +21,7 @@ export interface ChannelRef {
 }
 
 /** Per-request loaders for what Prisma cannot batch by itself. */
-function createLoaders(db: PrismaClient, caller: Caller) {
+function createLoaders(db: PrismaClient, caller: Caller, counter: UsageCounter) {
   const accountId = caller.kind === 'anonymous' ? null : caller.accountId;
   /** The caller's channels by slug: one query for all the slugs a request names. */
   const channelBySlug = new DataLoader<string, ChannelRef | null>(async (slugs) => {
@@ -41,7 +41,7 @@ function createLoaders(db: PrismaClient, caller: Caller) {
         const results = new Map<number, Map<string, UsageDay[]>>();
         for (const days of new Set(requests.map((r) => r.days))) {
           const ids = requests.filter((r) => r.days === days).map((r) => r.keyId);
-          results.set(days, await usageOf(db, ids, days));
+          results.set(days, await usageOf(db, ids, days, counter));
         }
         return requests.map(({ keyId, days }) => results.get(days)?.get(keyId) ?? []);
       },
@@ -70,6 +70,8 @@ export interface Context {
 
 interface ContextDependencies {
   db: PrismaClient;
+  /** Key usage this instance counted and has not written yet: usage reads add it. */
+  usage: UsageCounter;
   sql: Sql;
   authenticate: Authenticate;
   admit: Admit;
@@ -90,7 +92,7 @@ export function actorOf(ctx: Pick<Context, 'caller' | 'requestId'>): Actor {
   };
 }
 
-export function createContextFactory({ db, sql, authenticate, admit, clientAddress, metrics, keys }: ContextDependencies) {
+export function createContextFactory({ db, usage, sql, authenticate, admit, clientAddress, metrics, keys }: ContextDependencies) {
   const send = (request: SendRequest) => sendMessage(sql, request);
   return async ({ request, req }: { request: Request; req?: IncomingMessage }): Promise<Context> => {
     const address = clientAddress(request, req);
@@ -106,7 +108,7 @@ export function createContextFactory({ db, sql, authenticate, admit, clientAddre
       db: scoped,
       caller,
       requestId: state.id,
-      loaders: createLoaders(scoped, caller),
+      loaders: createLoaders(scoped, caller, usage),
       metrics,
       keys,
       sendTargets: new Map(),

@@ -67,6 +67,7 @@ export async function createHerald({
     schema,
     context: createContextFactory({
       db: db.prisma,
+      usage,
       sql: db.sql,
       authenticate,
       admit,

@@ -19,6 +19,8 @@ const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export class UsageCounter {
   /** `${keyId} ${day}` → counts not yet written. */
   private pending = new Map<string, { requests: number; refused: number }>();
+  /** The batch being written: still this instance's to report until its statement returns. */
+  private writing = new Map<string, { requests: number; refused: number }>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -58,6 +60,7 @@ export class UsageCounter {
       if (this.pending.size === 0) return;
       const batch = this.pending;
       this.pending = new Map();
+      this.writing = batch;
       const rows = [...batch].map(([id, counts]) => ({ id: id.split(' '), counts }));
       try {
         // Keys of a deleted account are dropped by the join rather than failing the batch.
@@ -71,7 +74,9 @@ export class UsageCounter {
           ON CONFLICT ("apiKeyId", day) DO UPDATE SET
             requests = "ApiKeyUsage".requests + EXCLUDED.requests,
             refused = "ApiKeyUsage".refused + EXCLUDED.refused`;
+        this.writing = new Map();
       } catch (error) {
+        this.writing = new Map();
         for (const [id, counts] of batch) {
           const now = this.pending.get(id);
           if (now) {
@@ -85,6 +90,26 @@ export class UsageCounter {
     return this.flushing;
   }
 
+  /**
+   * What this instance counted for the key and has not written yet, by UTC day
+   * (YYYY-MM-DD): a usage read adds it, so a key's own requests show at once
+   * (other instances' show within their next write, 5 s).
+   */
+  unwritten(keyId: string): Map<string, { requests: number; refused: number }> {
+    const days = new Map<string, { requests: number; refused: number }>();
+    for (const source of [this.writing, this.pending]) {
+      for (const [id, counts] of source) {
+        const [key, day] = id.split(' ');
+        if (key !== keyId) continue;
+        const sum = days.get(day) ?? { requests: 0, refused: 0 };
+        sum.requests += counts.requests;
+        sum.refused += counts.refused;
+        days.set(day, sum);
+      }
+    }
+    return days;
+  }
+
   /** Stops the timer and writes what is left: called when the server stops. */
   async close(): Promise<void> {
     clearInterval(this.timer);
@@ -96,7 +121,12 @@ export class UsageCounter {
  * Usage of these keys over the last `days` UTC days (today included), days with
  * any use only, newest first. The key ids come from rows the caller could read.
  */
-export async function usageOf(db: PrismaClient, keyIds: readonly string[], days: number): Promise<Map<string, UsageDay[]>> {
+export async function usageOf(
+  db: PrismaClient,
+  keyIds: readonly string[],
+  days: number,
+  counter?: Pick<UsageCounter, 'unwritten'>,
+): Promise<Map<string, UsageDay[]>> {
   const rows = await db.$queryRaw<{ key: string; day: Date; requests: number; refused: number; messages: number; recipients: number }[]>`
     WITH since AS (SELECT (now() AT TIME ZONE 'UTC')::date - ${days - 1}::int AS day)
     SELECT key::text, day, sum(requests)::int AS requests, sum(refused)::int AS refused,
@@ -114,5 +144,20 @@ export async function usageOf(db: PrismaClient, keyIds: readonly string[], days:
     ORDER BY key, day DESC`;
   const byKey = new Map<string, UsageDay[]>(keyIds.map((id) => [id, []]));
   for (const { key, ...day } of rows) byKey.get(key)?.push(day);
+  if (!counter) return byKey;
+  const first = utcDay(Date.now() - (days - 1) * 86_400_000);
+  for (const [key, list] of byKey) {
+    for (const [day, counts] of counter.unwritten(key)) {
+      if (day < first) continue;
+      let entry = list.find((d) => utcDay(d.day.getTime()) === day);
+      if (!entry) {
+        entry = { day: new Date(`${day}T00:00:00Z`), requests: 0, refused: 0, messages: 0, recipients: 0 };
+        list.push(entry);
+      }
+      entry.requests += counts.requests;
+      entry.refused += counts.refused;
+    }
+    list.sort((a, b) => b.day.getTime() - a.day.getTime());
+  }
   return byKey;
 }

@@ -29,6 +29,32 @@ export interface EmbeddedCluster {
 
 export class EmbeddedPostgresError extends Error {}
 
+const TEMPORARY_PREFIX = 'herald-db-';
+const SOCKET_PREFIX = 'herald-pg-';
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * A Herald killed outright (SIGKILL, a crash) cannot remove its socket
+ * directory or its `memory:` database; its PostgreSQL stopped with it (on
+ * Linux). The next start removes what such processes left: directories named
+ * after a process that no longer runs.
+ */
+async function sweepLeftovers(): Promise<void> {
+  const pattern = new RegExp(`^(?:${TEMPORARY_PREFIX}|${SOCKET_PREFIX})(\\d+)-`);
+  for (const name of await readdir(tmpdir()).catch(() => [])) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (pid && pid !== process.pid && !isRunning(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => {});
+  }
+}
+
 interface Binaries {
   initdb: string;
   postgres: string;
@@ -148,10 +174,12 @@ async function waitUntilReady(url: string, exited: () => string | null): Promise
 export async function startEmbeddedPostgres(dataDir: string | null): Promise<EmbeddedCluster> {
   const bin = await binaries();
   const user = runAs();
-  const temporary = dataDir === null ? await mkdtemp(join(tmpdir(), 'herald-db-')) : null;
+  await sweepLeftovers();
+  // Named after this process, so that a later start can tell when it is gone.
+  const temporary = dataDir === null ? await mkdtemp(join(tmpdir(), `${TEMPORARY_PREFIX}${process.pid}-`)) : null;
   const dir = dataDir ?? join(temporary as string, 'data');
   // The socket's path must stay short (about 100 bytes): its own directory under the system's tmp.
-  const socketDir = await mkdtemp(join(tmpdir(), 'herald-pg-'));
+  const socketDir = await mkdtemp(join(tmpdir(), `${SOCKET_PREFIX}${process.pid}-`));
   const cleanup = async () => {
     await rm(socketDir, { recursive: true, force: true });
     if (temporary) await rm(temporary, { recursive: true, force: true });

@@ -43,6 +43,14 @@ export function useRequestLog(logger: Logger): Plugin<Context> {
         },
       };
     },
+    // A request refused before execution (authentication, a malformed document):
+    // its error codes come from the result Yoga sends.
+    onResultProcess({ request, result }) {
+      const state = requests.get(request);
+      if (!state || state.errors || Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result)) return;
+      const errors = (result as { errors?: readonly { extensions?: Record<string, unknown> }[] }).errors;
+      if (errors?.length) state.errors = errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+    },
     onResponse({ request, response }) {
       const state = requests.get(request);
       if (!state) return;
@@ -54,6 +62,7 @@ export function useRequestLog(logger: Logger): Plugin<Context> {
           requestId: state.id,
           method: request.method,
           operation: state.operation,
+          // none: refused before a caller was known (authentication, a malformed request).
           caller: state.caller ?? 'none',
           status: response.status,
           errors: state.errors,

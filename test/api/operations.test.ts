@@ -87,6 +87,8 @@ describe('request logs', () => {
     });
     expect(entries[1]).toMatchObject({ requestId: generated, operation: 'Channels', status: 200, caller: `key:${apiKey.id}` });
     expect(entries[2]).toMatchObject({ status: 401 });
+    // Refused before a caller was known: said so, with the refusal's code.
+    expect(entries[2]).toMatchObject({ caller: 'none', errors: ['UNAUTHENTICATED'] });
     for (const entry of entries) expect(typeof entry.durationMs).toBe('number');
     const all = lines.join('\n');
     expect(all).not.toContain(secret);

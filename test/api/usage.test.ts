@@ -109,4 +109,26 @@ describe('ApiKey.usage', () => {
     await yoga.dispose();
     expect(await usage(account, key)).toEqual([{ day: today(), requests: 3, messages: 0, recipients: 0, refused: 0 }]);
   });
+
+  test('an instance reports the requests it counted and has not written yet; once written, the database has the same', async ({
+    account,
+    herald,
+  }) => {
+    const key = await account.key({ kind: 'ALL' });
+    const yoga = await createHerald({ config: testConfig(), db: herald.db, logger: pino({ level: 'silent' }), usageFlushMs: 3_600_000 });
+    const usageThrough = async () => {
+      const response = await yoga.fetch('http://herald.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${account.token}` },
+        body: JSON.stringify({ query: `{ apiKey(id: "${key.id}") { usage(days: 1) { day requests refused } } }` }),
+      });
+      return ((await response.json()) as { data: { apiKey: { usage: unknown[] } } }).data.apiKey.usage;
+    };
+    for (let i = 0; i < 4; i += 1) expect((await channelsWith(yoga, key)).status).toBe(200);
+    // Nothing written yet: the database alone (another instance) knows nothing, this instance knows all four.
+    expect(await usage(account, key)).toEqual([]);
+    expect(await usageThrough()).toEqual([{ day: today(), requests: 4, refused: 0 }]);
+    await yoga.dispose();
+    expect(await usage(account, key)).toEqual([{ day: today(), requests: 4, messages: 0, recipients: 0, refused: 0 }]);
+  });
 });

@@ -122,4 +122,42 @@ describe('the embedded PostgreSQL', () => {
     const again = await startEmbeddedPostgres(dir);
     await again.stop();
   });
+
+  test('what a killed Herald left in the temporary directory goes at the next start', async () => {
+    const script = resolve(import.meta.dirname, '../../src/db/embedded-postgres.ts');
+    const owner = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { startEmbeddedPostgres } = await import(${JSON.stringify(script)});
+         await startEmbeddedPostgres(null);
+         console.log('ready');
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((done) => owner.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && done()));
+    const left = (await readdir(tmpdir())).filter(
+      (name) => name.startsWith(`herald-db-${owner.pid}-`) || name.startsWith(`herald-pg-${owner.pid}-`),
+    );
+    expect(left).toHaveLength(2);
+    const pid = Number(
+      (await readFile(join(tmpdir(), left.find((n) => n.startsWith('herald-db-')) as string, 'data', 'postmaster.pid'), 'utf8')).split(
+        '\n',
+      )[0],
+    );
+    const exited = new Promise((done) => owner.once('exit', done));
+    owner.kill('SIGKILL');
+    await exited;
+    const deadline = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < deadline) await sleep(50);
+    expect(alive(pid)).toBe(false);
+    for (const name of left) expect((await stat(join(tmpdir(), name))).isDirectory()).toBe(true);
+    const next = await startEmbeddedPostgres(null);
+    await next.stop();
+    for (const name of left) await expect(stat(join(tmpdir(), name))).rejects.toThrow();
+  });
 });
