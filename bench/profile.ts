@@ -14,6 +14,8 @@ import { send } from './workloads.ts';
 const kind = process.argv[2] ?? 'postgres';
 if (kind !== 'postgres' && kind !== 'embedded') throw new Error('usage: npx tsx bench/profile.ts [postgres|embedded]');
 
+// As the bench's send rows run: the rate limits in Redis on PostgreSQL (in memory on the embedded database).
+const redis: Record<string, string> = kind === 'postgres' ? { REDIS_URL: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379' } : {};
 const profileDir = await mkdtemp(join(tmpdir(), 'herald-profile-'));
 const dataDir = await embeddedDataDir();
 const database =
@@ -22,7 +24,7 @@ try {
   const url = database?.url ?? `file:${join(dataDir, 'herald')}`;
   await seedDatabase(url);
   // Stopped with SIGTERM: Herald exits by itself, which is when Node writes the profile.
-  await withServer(startHerald(`herald-${kind}`, url, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), async (server) => {
+  await withServer(startHerald(`herald-${kind}`, url, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], redis), async (server) => {
     const keys = await createBenchKeys(server.url);
     const load = await measureLoad(send(server.url, keys.send), { connections: 10, warmupSeconds: 3, seconds: 10 }, server.cpuSeconds);
     console.log(
