@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { migrate, openDatabase } from '../src/db/index.ts';
 import { applyMigrations, pendingSchemaChange, writeMigration } from '../src/db/migrations.ts';
-import { throwawayDatabase } from './pglite-database.ts';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { name: { type: 'string' } } });
 const command = positionals[0];
@@ -23,6 +22,8 @@ async function main(): Promise<number> {
   }
   if (command === 'dev' || command === 'drift') {
     // A throwaway in-memory database: apply the migrations, then diff against schema.prisma.
+    // Loaded here only: deploy runs where development dependencies are not installed.
+    const { throwawayDatabase } = await import('./pglite-database.ts');
     const db = await throwawayDatabase();
     try {
       await applyMigrations(db.adapter);

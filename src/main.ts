@@ -24,7 +24,13 @@ async function main() {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(config.database, {
+    // Every request would fail from here on: say why, and let the supervisor restart Herald.
+    onEmbeddedExit: (log) => {
+      logger.error({ log }, 'the embedded PostgreSQL stopped unexpectedly');
+      process.exit(1);
+    },
+  });
   try {
     const applied = await migrate(db);
     if (applied.length) logger.info({ migrations: applied }, 'applied migrations');

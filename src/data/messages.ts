@@ -32,6 +32,14 @@ export type SendOutcome =
   /** The same key was sent before with another body. */
   | { kind: 'reused' };
 
+/**
+ * The columns send returns, named: a prepared statement keeps its result's
+ * shape, so `*` would break running instances when a migration adds a column.
+ */
+const MESSAGE_COLUMNS = Prisma.raw(
+  ['id', 'seq', '"accountId"', '"apiKeyId"', 'title', 'body', 'data', '"allRecipients"', '"recipientCount"', '"createdAt"'].join(', '),
+);
+
 /** A Message row as pg reads it: bigint arrives as a string. */
 type RawMessage = Omit<MessageRow, 'seq'> & { seq: string };
 
@@ -93,7 +101,7 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
       SELECT ${accountId}::uuid, ${keyId}::uuid, ${title}, ${body}, ${data === null ? null : JSON.stringify(data)}::jsonb,
              ${target.kind === 'ALL'}, (SELECT count(*)::int FROM targets)
       FROM go
-      RETURNING *
+      RETURNING ${MESSAGE_COLUMNS}
     ),
     message_channels AS (
       INSERT INTO "MessageChannel" ("channelId", "messageId") SELECT channel, message.id FROM message, unnest(${channelIds}::uuid[]) AS channel
@@ -103,7 +111,7 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
     ),
     record AS (${record})
     SELECT (SELECT held FROM claim) AS claimed, (SELECT fingerprint FROM earlier) AS "earlierFingerprint",
-           (SELECT "messageId"::text FROM earlier) AS "earlierMessageId", message.*
+           (SELECT "messageId"::text FROM earlier) AS "earlierMessageId", ${MESSAGE_COLUMNS}
     FROM (SELECT 1) AS one LEFT JOIN message ON true`,
     { prepare: true },
   );
@@ -113,7 +121,7 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
   }
   if (!row.claimed) return { kind: 'in-use' };
   if (row.earlierFingerprint !== idempotency?.fingerprint) return { kind: 'reused' };
-  const [message] = await sql<RawMessage>(Prisma.sql`SELECT * FROM "Message" WHERE id = ${row.earlierMessageId}::uuid`);
+  const [message] = await sql<RawMessage>(Prisma.sql`SELECT ${MESSAGE_COLUMNS} FROM "Message" WHERE id = ${row.earlierMessageId}::uuid`);
   return { kind: 'replayed', message: messageRow(message) };
 }
 

@@ -46,7 +46,11 @@ function poolConfig(url: string): pg.PoolConfig {
 
 /** The application's connections: Prisma's adapter and the hot path's statements (./sql.ts) share them. */
 export function postgresPool(url: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ ...poolConfig(url), max });
+  const config = poolConfig(url);
+  // Prepared statements are planned for their values every time, as unnamed ones are: send
+  // relies on the planner seeing the channel ids (small channels by index beside a huge one).
+  const options = [config.options, '-c plan_cache_mode=force_custom_plan'].filter(Boolean).join(' ');
+  const pool = new pg.Pool({ ...config, options, max });
   // An idle connection the server closed (a restart, the embedded database stopping) is replaced, not fatal.
   pool.on('error', () => {});
   return pool;

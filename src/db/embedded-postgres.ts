@@ -17,12 +17,17 @@ const DATABASE = 'herald';
 const USER = 'herald';
 /** Part of the socket's file name only: nothing listens on TCP. */
 const PORT = 5432;
+/** Given up only if the server does not answer yet is no longer starting (crash recovery may take long). */
 const READY_TIMEOUT_MS = 30_000;
+/** How long a previous server on the same directory (a Herald restarted at once) gets to finish stopping. */
+const PREVIOUS_SERVER_WAIT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export interface EmbeddedCluster {
   /** A postgres:// URL through the cluster's socket, for pg and Prisma. */
   url: string;
+  /** Settles if the server stops while nobody asked it to (killed, out of disk): with its last log lines. */
+  unexpectedExit: Promise<string>;
   /** Fast shutdown (open transactions roll back), then the temporary directory goes for `memory:`. */
   stop(): Promise<void>;
 }
@@ -95,7 +100,8 @@ let hasSetpriv: boolean | undefined;
 function command(binary: string, args: string[], user: { uid: number; gid: number } | null): [string, string[]] {
   hasSetpriv ??= (() => {
     try {
-      execFileSync('setpriv', ['--version'], { stdio: 'ignore' });
+      // --pdeathsig is util-linux 2.33 and later.
+      execFileSync('setpriv', ['--pdeathsig', 'SIGINT', 'true'], { stdio: 'ignore' });
       return true;
     } catch {
       return false;
@@ -114,7 +120,7 @@ function run(binary: string, args: string[], user: { uid: number; gid: number } 
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
-    child.once('error', reject);
+    child.once('error', (error) => reject(new EmbeddedPostgresError(`${binary} could not run: ${error.message}`)));
     child.once('exit', (code) =>
       code === 0 ? resolve() : reject(new EmbeddedPostgresError(`${binary.split('/').pop()} failed (exit ${code}): ${stderr.trim()}`)),
     );
@@ -162,11 +168,30 @@ async function waitUntilReady(url: string, exited: () => string | null): Promise
       if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE}`);
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new EmbeddedPostgresError(`the embedded PostgreSQL was not ready within 30 s: ${String(error)}`);
+      // 57P03: starting up, or recovering after a crash: that may take longer, and it is progress.
+      const starting = (error as { code?: string }).code === '57P03';
+      if (!starting && Date.now() > deadline) {
+        throw new EmbeddedPostgresError(`the embedded PostgreSQL was not ready within 30 s: ${String(error)}`);
+      }
       await sleep(20);
     } finally {
       await client.end().catch(() => {});
     }
+  }
+}
+
+/** A server still running on `dir` (one that is stopping, after a restart at once) is given time to stop. */
+async function waitForPreviousServer(dir: string): Promise<void> {
+  const deadline = Date.now() + PREVIOUS_SERVER_WAIT_MS;
+  for (;;) {
+    const pid = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+    if (!pid || !isRunning(pid)) return;
+    if (Date.now() > deadline) {
+      throw new EmbeddedPostgresError(
+        `another PostgreSQL (pid ${pid}) still runs on ${dir}: another Herald, or one that did not stop it; stop it (kill ${pid}) and start again`,
+      );
+    }
+    await sleep(100);
   }
 }
 
@@ -188,30 +213,50 @@ export async function startEmbeddedPostgres(dataDir: string | null): Promise<Emb
     if (temporary) await ownedBy(temporary, user);
     await ownedBy(socketDir, user);
     await initialise(dir, bin, user);
-    const args = ['-D', dir, '-k', socketDir, '-p', String(PORT), '-c', 'listen_addresses=', '-c', 'unix_socket_permissions=0700'];
+    await waitForPreviousServer(dir);
+    // Its log is kept for a failure's message: terse, and never a statement or its values.
+    const settings = ['listen_addresses=', 'unix_socket_permissions=0700', 'log_error_verbosity=terse', 'log_min_error_statement=panic'];
+    const args = ['-D', dir, '-k', socketDir, '-p', String(PORT), ...settings.flatMap((setting) => ['-c', setting])];
     const [file, argv] = command(bin.postgres, args, user);
     // Its own process group: a Ctrl-C in the terminal reaches Herald, which drains and then stops it.
     const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, ...(hasSetpriv || !user ? {} : user) });
     let log = '';
+    let spawnError: string | null = null;
+    child.once('error', (error) => {
+      spawnError = `${bin.postgres} could not run: ${error.message}`;
+    });
     child.stderr.on('data', (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
     });
-    const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exit = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    let stopping: Promise<void> | undefined;
+    // Whatever ends this process (process.exit, an uncaught exception), the server stops too:
+    // kill() is synchronous, and the server finishes its fast shutdown on its own.
+    const stopWithProcess = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    };
+    process.once('exit', stopWithProcess);
+    const unexpectedExit = exit.then(() => (stopping ? new Promise<string>(() => {}) : log.trim().split('\n').slice(-5).join('\n')));
     const url = `postgres://${USER}@localhost/${DATABASE}?host=${encodeURIComponent(socketDir)}&port=${PORT}`;
     try {
       await waitUntilReady(url, () =>
-        child.exitCode !== null || child.signalCode !== null ? log.trim() || `exit ${child.exitCode}` : null,
+        spawnError ?? (child.exitCode !== null || child.signalCode !== null ? log.trim() || `exit ${child.exitCode}` : null),
       );
     } catch (error) {
-      child.kill('SIGKILL');
-      await exit;
+      stopping = Promise.resolve();
+      process.removeListener('exit', stopWithProcess);
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exit;
+      }
       throw error;
     }
-    let stopping: Promise<void> | undefined;
     return {
       url,
+      unexpectedExit,
       stop() {
         stopping ??= (async () => {
+          process.removeListener('exit', stopWithProcess);
           if (child.exitCode === null && child.signalCode === null) {
             child.kill('SIGINT');
             const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);

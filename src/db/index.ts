@@ -30,6 +30,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** Sees every SQL statement the application sends (not the migrations'). */
   onQuery?: QueryObserver;
+  /** The embedded PostgreSQL stopped while nobody asked it to: its last log lines. */
+  onEmbeddedExit?: (log: string) => void;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
@@ -38,6 +40,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   // Embedded: the cluster this process starts and owns (./embedded-postgres.ts), reached like any PostgreSQL.
   const cluster = target.kind === 'embedded' && !options.embeddedUrl ? await startEmbeddedPostgres(target.dataDir) : null;
   const url = target.kind === 'postgres' ? target.url : (options.embeddedUrl ?? (cluster?.url as string));
+  if (cluster && options.onEmbeddedExit) void cluster.unexpectedExit.then(options.onEmbeddedExit);
   const pool = postgresPool(url, options.poolSize);
   const prisma = new PrismaClient({ adapter: observed(new PrismaPg(pool)) });
   return {
@@ -47,9 +50,12 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     sql: createSql(pool, options.onQuery),
     migrationAdapter: postgresMigrationAdapter(url),
     async close() {
-      await prisma.$disconnect();
-      await pool.end();
-      await cluster?.stop();
+      try {
+        await prisma.$disconnect();
+        if (!pool.ending) await pool.end();
+      } finally {
+        await cluster?.stop();
+      }
     },
   };
 }

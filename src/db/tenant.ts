@@ -5,6 +5,8 @@
 import type { PrismaClient } from './index.ts';
 
 const ACCOUNT_OWNED = new Set(['Channel', 'Recipient', 'ApiKey', 'Message', 'Member', 'AuditEvent']);
+/** Rows that have no account of their own: reached only through the model that owns them. */
+const THROUGH_OWNER = new Set(['RecipientChannel', 'ApiKeyChannel', 'MessageChannel']);
 const CREATES = new Set(['create', 'createMany', 'createManyAndReturn']);
 const FILTERED = new Set([
   'findUnique',
@@ -48,6 +50,7 @@ function confine(db: PrismaClient, accountId: string): PrismaClient {
     query: {
       $allModels: {
         $allOperations({ model, operation, args, query }) {
+          if (THROUGH_OWNER.has(model)) throw new Error(`tenantClient: ${model} is reached through its owner, not on its own`);
           if (!ACCOUNT_OWNED.has(model)) return query(args);
           const scoped = { ...(args as Record<string, unknown>) };
           if (CREATES.has(operation)) {

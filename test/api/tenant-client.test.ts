@@ -1,5 +1,6 @@
 // The data layer confines a request to its account even when the code forgets
 // to filter, or passes another account's id on purpose.
+import { randomUUID } from 'node:crypto';
 import { tenantClient } from '../../src/db/tenant.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { dataOf } from '../support/herald.ts';
@@ -33,4 +34,18 @@ describe('tenantClient', () => {
 
     expect(await other.snapshot()).toEqual(theirsBefore);
   });
+
+  test('relation rows with no account of their own are reached only through their owner', async ({ account, other, herald }) => {
+    await other.channels('theirs');
+    await other.key({ kind: 'CHANNELS', channels: ['theirs'] });
+    const us = await herald.db.prisma.account.findUniqueOrThrow({ where: { slug: account.slug } });
+    const db = tenantClient(herald.db.prisma, us.id);
+    await expect(db.apiKeyChannel.findMany()).rejects.toThrow(/reached through its owner/);
+    await expect(db.recipientChannel.count()).rejects.toThrow(/reached through its owner/);
+    // (A filter that matches nothing: should the guard ever go, this test must not delete other tests' rows.)
+    await expect(db.messageChannel.deleteMany({ where: { channelId: randomUUID() } })).rejects.toThrow(/reached through its owner/);
+    // The allowed twin: through the owner, confined to the account.
+    expect(await db.apiKey.findMany({ select: { channels: true } })).toEqual([]);
+  });
 });
+

@@ -14,14 +14,16 @@ describe('Delivery integrity without per-row foreign keys', () => {
     const recipient = await herald.db.prisma.recipient.findUniqueOrThrow({
       where: { accountId_externalId: { accountId, externalId: 'r-0' } },
     });
-    const before = await herald.db.prisma.delivery.count();
+    // Counted for this test's message and recipient only: other test files write deliveries meanwhile.
+    const ours = { OR: [{ messageId: sent }, { recipientId: recipient.id }] };
+    const before = await herald.db.prisma.delivery.count({ where: ours });
     const insert = (messageId: string, recipientIds: string[]) =>
       herald.db.prisma.$executeRaw`
         INSERT INTO "Delivery" ("messageId", "recipientId") SELECT ${messageId}::uuid, r FROM unnest(${recipientIds}::uuid[]) AS r
         ON CONFLICT DO NOTHING`;
     await expect(insert(randomUUID(), [recipient.id])).rejects.toThrow(/message that does not exist|foreign key/i);
     await expect(insert(sent, [recipient.id, randomUUID()])).rejects.toThrow(/recipient that does not exist|foreign key/i);
-    expect(await herald.db.prisma.delivery.count()).toBe(before);
+    expect(await herald.db.prisma.delivery.count({ where: ours })).toBe(before);
     // The allowed twin: existing message and recipient (already delivered: ON CONFLICT keeps one row).
     await expect(insert(sent, [recipient.id])).resolves.toBe(0);
   });

@@ -25,3 +25,10 @@ ALTER TABLE "MessageChannel" RENAME CONSTRAINT "_MessageChannels_AB_pkey" TO "Me
 ALTER INDEX "_MessageChannels_B_index" RENAME TO "MessageChannel_messageId_idx";
 ALTER TABLE "MessageChannel" RENAME CONSTRAINT "_MessageChannels_A_fkey" TO "MessageChannel_channelId_fkey";
 ALTER TABLE "MessageChannel" RENAME CONSTRAINT "_MessageChannels_B_fkey" TO "MessageChannel_messageId_fkey";
+
+-- Instances of the previous release keep running while a fleet rolls forward:
+-- the old names stay as views (simple views accept their inserts and deletes).
+-- Drop them in the release after next.
+CREATE VIEW "_RecipientChannels" AS SELECT "channelId" AS "A", "recipientId" AS "B" FROM "RecipientChannel";
+CREATE VIEW "_ApiKeyChannels" AS SELECT "apiKeyId" AS "A", "channelId" AS "B" FROM "ApiKeyChannel";
+CREATE VIEW "_MessageChannels" AS SELECT "channelId" AS "A", "messageId" AS "B" FROM "MessageChannel";
