@@ -160,4 +160,18 @@ describe('the embedded PostgreSQL', () => {
     await next.stop();
     for (const name of left) await expect(stat(join(tmpdir(), name))).rejects.toThrow();
   });
+
+  test('a server that stops on its own is reported (Herald then exits); one stopped by Herald is not', async () => {
+    const dir = join(await freshDir(), 'herald');
+    const killed = await startEmbeddedPostgres(dir);
+    const pid = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+    await expect(killed.unexpectedExit).resolves.toEqual(expect.any(String));
+    await killed.stop();
+
+    const stopped = await startEmbeddedPostgres(dir);
+    await stopped.stop();
+    const reported = await Promise.race([stopped.unexpectedExit.then(() => true), sleep(500).then(() => false)]);
+    expect(reported).toBe(false);
+  });
 });
