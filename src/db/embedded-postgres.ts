@@ -239,8 +239,9 @@ export async function startEmbeddedPostgres(dataDir: string | null): Promise<Emb
     const unexpectedExit = exit.then(() => (stopping ? new Promise<string>(() => {}) : log.trim().split('\n').slice(-5).join('\n')));
     const url = `postgres://${USER}@localhost/${DATABASE}?host=${encodeURIComponent(socketDir)}&port=${PORT}`;
     try {
-      await waitUntilReady(url, () =>
-        spawnError ?? (child.exitCode !== null || child.signalCode !== null ? log.trim() || `exit ${child.exitCode}` : null),
+      await waitUntilReady(
+        url,
+        () => spawnError ?? (child.exitCode !== null || child.signalCode !== null ? log.trim() || `exit ${child.exitCode}` : null),
       );
     } catch (error) {
       stopping = Promise.resolve();

@@ -48,4 +48,3 @@ describe('tenantClient', () => {
     expect(await db.apiKey.findMany({ select: { channels: true } })).toEqual([]);
   });
 });
-
