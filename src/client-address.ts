@@ -2,9 +2,19 @@ import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
 import proxyaddr from 'proxy-addr';
 
+/** Parsed once per address: clients (and the proxies in front of them) are few, requests many. */
+const plainAddresses = new Map<string, string>();
+const MAX_REMEMBERED = 10_000;
+
 /** A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d: messages and limits use a.b.c.d. */
 function plain(address: string): string {
-  return ipaddr.isValid(address) ? ipaddr.process(address).toString() : address;
+  let result = plainAddresses.get(address);
+  if (result === undefined) {
+    result = ipaddr.isValid(address) ? ipaddr.process(address).toString() : address;
+    if (plainAddresses.size >= MAX_REMEMBERED) plainAddresses.clear();
+    plainAddresses.set(address, result);
+  }
+  return result;
 }
 
 export type ClientAddress = (request: Request, req: IncomingMessage | undefined) => string;
