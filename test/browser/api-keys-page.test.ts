@@ -220,7 +220,7 @@ describe('the API Keys page in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) server.kill('SIGKILL');
+    if (server) await stopGracefully(server);
   });
 
   test('GET / serves the page: transferred weight under 400 KB, interactive within 1 s; hashed assets cached for a year', async () => {
@@ -560,10 +560,20 @@ describe('the API Keys page in Chromium', () => {
       expect(html).toContain('<body>');
       expect(html).not.toContain('data-dev-sign-in');
     } finally {
-      production.kill('SIGKILL');
+      await stopGracefully(production);
     }
   });
 });
+
+/** SIGTERM, as a supervisor stops Herald: it stops its embedded database and removes its files (SIGKILL after 10 s). */
+async function stopGracefully(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
