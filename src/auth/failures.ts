@@ -58,16 +58,14 @@ export function memoryFailureStore({ limit, windowSeconds }: FailureLimit): Fail
 
 /** Shared through the database: the limit holds across every instance of a fleet. */
 export function databaseFailureStore(db: PrismaClient, { limit, windowSeconds }: FailureLimit): FailureStore {
+  const blockedUntilSql = (buckets: string[]) => Prisma.sql`(
+    SELECT max("windowEnd") FROM "AuthFailure"
+    WHERE bucket = ANY(${buckets}) AND "windowEnd" > now() AND count >= ${limit})`;
   return {
-    blockedUntilSql: (buckets) => Prisma.sql`(
-      SELECT max("windowEnd") FROM "AuthFailure"
-      WHERE bucket = ANY(${buckets}) AND "windowEnd" > now() AND count >= ${limit})`,
+    blockedUntilSql,
     async blockedFor(buckets) {
-      const rows = await db.$queryRaw<{ windowEnd: Date }[]>`
-        SELECT "windowEnd" FROM "AuthFailure"
-        WHERE bucket = ANY(${buckets}) AND "windowEnd" > now() AND count >= ${limit}`;
-      const now = Date.now();
-      return Math.max(0, ...rows.map((r) => secondsUntil(r.windowEnd, now)));
+      const [{ until }] = await db.$queryRaw<{ until: Date | null }[]>`SELECT ${blockedUntilSql(buckets)} AS until`;
+      return blockedSeconds(until);
     },
     async fail(buckets) {
       const rows = await db.$queryRaw<{ count: number; windowEnd: Date }[]>`

@@ -93,11 +93,11 @@ function runAs(): { uid: number; gid: number } | null {
 let hasSetpriv: boolean | undefined;
 
 /**
- * The command that runs a binary: through util-linux's setpriv where there is
- * one, so that the server gets SIGINT (fast shutdown) if Herald dies without
- * stopping it, and as `postgres` when Herald runs as root.
+ * Runs a binary: through util-linux's setpriv where there is one, so that the
+ * server gets SIGINT (fast shutdown) if Herald dies without stopping it, and as
+ * `postgres` when Herald runs as root (setpriv's options, or spawn's).
  */
-function command(binary: string, args: string[], user: { uid: number; gid: number } | null): [string, string[]] {
+function spawnBinary(binary: string, args: string[], user: { uid: number; gid: number } | null, detached = false) {
   hasSetpriv ??= (() => {
     try {
       // --pdeathsig is util-linux 2.33 and later.
@@ -107,15 +107,15 @@ function command(binary: string, args: string[], user: { uid: number; gid: numbe
       return false;
     }
   })();
-  if (!hasSetpriv) return [binary, args];
+  const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
+  if (!hasSetpriv) return spawn(binary, args, { stdio, detached, ...(user ?? {}) });
   const identity = user ? [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups'] : [];
-  return ['setpriv', ['--pdeathsig', 'SIGINT', ...identity, binary, ...args]];
+  return spawn('setpriv', ['--pdeathsig', 'SIGINT', ...identity, binary, ...args], { stdio, detached });
 }
 
 function run(binary: string, args: string[], user: { uid: number; gid: number } | null): Promise<void> {
-  const [file, argv] = command(binary, args, user);
   return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], ...(hasSetpriv || !user ? {} : user) });
+    const child = spawnBinary(binary, args, user);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
@@ -217,9 +217,8 @@ export async function startEmbeddedPostgres(dataDir: string | null): Promise<Emb
     // Its log is kept for a failure's message: terse, and never a statement or its values.
     const settings = ['listen_addresses=', 'unix_socket_permissions=0700', 'log_error_verbosity=terse', 'log_min_error_statement=panic'];
     const args = ['-D', dir, '-k', socketDir, '-p', String(PORT), ...settings.flatMap((setting) => ['-c', setting])];
-    const [file, argv] = command(bin.postgres, args, user);
     // Its own process group: a Ctrl-C in the terminal reaches Herald, which drains and then stops it.
-    const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, ...(hasSetpriv || !user ? {} : user) });
+    const child = spawnBinary(bin.postgres, args, user, true);
     let log = '';
     let spawnError: string | null = null;
     child.once('error', (error) => {

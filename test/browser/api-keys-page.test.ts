@@ -2,7 +2,6 @@
 // playwright-core) against a real Herald process: the seed's walkthrough, by
 // mouse and by keyboard, checked through the API, scanned by axe-core.
 // Run with `npm run test:browser` (in .ci/run; the plain `npm test` leaves it out, as it does the fleet).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -11,7 +10,7 @@ import { type Browser, type BrowserContext, chromium, type Locator, type Page } 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
 import { CreateApiKey, CreateChannel, CreateRecipient, Send } from '../support/documents.ts';
-import { freePort } from '../support/ports.ts';
+import { type ServerProcess, startServer, stop, waitUntilReady } from '../support/server-process.ts';
 
 const require = createRequire(import.meta.url);
 const SECRET = 'browser-test-secret-long-enough-for-hs256';
@@ -19,8 +18,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = resolve(import.meta.dirname, '../../docs/api-keys-page.png');
 const WEIGHT_BUDGET = 400 * 1024;
 
-let server: ChildProcess;
-let output = '';
+let server: ServerProcess;
 let base: string;
 let browser: Browser;
 let context: BrowserContext;
@@ -161,33 +159,14 @@ async function tabTo(name: string | RegExp, max = 40): Promise<void> {
 
 describe('the API Keys page in Chromium', () => {
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DATABASE_URL: 'memory:',
-        AUTH_JWT_SECRET: SECRET,
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'development',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    server = await startServer(['--import', 'tsx', 'src/main.ts'], {
+      DATABASE_URL: 'memory:',
+      AUTH_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'development',
     });
-    server.stdout?.on('data', (d) => {
-      output += d;
-    });
-    server.stderr?.on('data', (d) => {
-      output += d;
-    });
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`Herald exited: ${output}`);
-      if (Date.now() > deadline) throw new Error(`Herald not ready: ${output}`);
-      const ready = await fetch(`${base}/ready`).catch(() => null);
-      if (ready?.status === 200) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    base = server.url('');
+    await waitUntilReady(server, 90_000);
     member = await signMemberToken(new TextEncoder().encode(SECRET), { subject: 'dana@acme.test', accountSlug: 'acme' });
     for (const slug of ['marketing', 'ops']) {
       expect((await gql(member, CreateChannel, { input: { slug, name: slug === 'ops' ? 'Operations' : 'Marketing' } })).status).toBe(200);
@@ -220,7 +199,7 @@ describe('the API Keys page in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server) await stopGracefully(server);
+    if (server) await stop(server);
   });
 
   test('GET / serves the page: transferred weight under 400 KB, interactive within 1 s; hashed assets cached for a year', async () => {
@@ -540,40 +519,24 @@ describe('the API Keys page in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
   });
   test('NODE_ENV=production: no developer sign-in (POST /dev/sign-in is 404, the page offers none)', async () => {
-    const port = await freePort();
-    const production = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DATABASE_URL: 'memory:',
-        AUTH_JWT_SECRET: SECRET,
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-      },
-      stdio: 'ignore',
+    const production = await startServer(['--import', 'tsx', 'src/main.ts'], {
+      DATABASE_URL: 'memory:',
+      AUTH_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
     });
     try {
-      const url = `http://127.0.0.1:${port}`;
+      const url = production.url('');
       await expect.poll(async () => (await fetch(`${url}/ready`).catch(() => null))?.status, { timeout: 60_000, interval: 250 }).toBe(200);
       expect((await fetch(`${url}/dev/sign-in`, { method: 'POST' })).status).toBe(404);
       const html = await (await fetch(`${url}/`)).text();
       expect(html).toContain('<body>');
       expect(html).not.toContain('data-dev-sign-in');
     } finally {
-      await stopGracefully(production);
+      await stop(production);
     }
   });
 });
-
-/** SIGTERM, as a supervisor stops Herald: it stops its embedded database and removes its files (SIGKILL after 10 s). */
-async function stopGracefully(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

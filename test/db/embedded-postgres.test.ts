@@ -41,6 +41,39 @@ const alive = (pid: number) => {
   }
 };
 
+/** The server's pid, from the lock file it keeps in its data directory. */
+async function postmasterPid(dataDir: string): Promise<number> {
+  return Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+}
+
+/** Whether the process is gone within 10 s. */
+async function gone(pid: number): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (alive(pid) && Date.now() < deadline) await sleep(50);
+  return !alive(pid);
+}
+
+/** Another process that starts an embedded PostgreSQL on `dataDir` (null: memory) and keeps running, as Herald does. */
+async function startOwner(dataDir: string | null) {
+  const script = resolve(import.meta.dirname, '../../src/db/embedded-postgres.ts');
+  const owner = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const { startEmbeddedPostgres } = await import(${JSON.stringify(script)});
+       await startEmbeddedPostgres(${JSON.stringify(dataDir)});
+       console.log('ready');
+       setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((done) => owner.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && done()));
+  return owner;
+}
+
 describe('the embedded PostgreSQL', () => {
   test('keeps its data in its directory across a stop and a start', async () => {
     const dir = join(await freshDir(), 'herald');
@@ -96,65 +129,27 @@ describe('the embedded PostgreSQL', () => {
 
   test('stops when the process that started it is killed (SIGKILL: no chance to stop it)', async () => {
     const dir = join(await freshDir(), 'herald');
-    const script = resolve(import.meta.dirname, '../../src/db/embedded-postgres.ts');
-    const owner = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const { startEmbeddedPostgres } = await import(${JSON.stringify(script)});
-         await startEmbeddedPostgres(${JSON.stringify(dir)});
-         console.log('ready');
-         setInterval(() => {}, 1000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    await new Promise<void>((done) => owner.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && done()));
-    const pid = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const owner = await startOwner(dir);
+    const pid = await postmasterPid(dir);
     expect(alive(pid)).toBe(true);
     owner.kill('SIGKILL');
-    const deadline = Date.now() + 10_000;
-    while (alive(pid) && Date.now() < deadline) await sleep(50);
-    expect(alive(pid)).toBe(false);
+    expect(await gone(pid)).toBe(true);
     // Stopped cleanly: the next start finds no lock and no recovery to do.
     const again = await startEmbeddedPostgres(dir);
     await again.stop();
   });
 
   test('what a killed Herald left in the temporary directory goes at the next start', async () => {
-    const script = resolve(import.meta.dirname, '../../src/db/embedded-postgres.ts');
-    const owner = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const { startEmbeddedPostgres } = await import(${JSON.stringify(script)});
-         await startEmbeddedPostgres(null);
-         console.log('ready');
-         setInterval(() => {}, 1000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    await new Promise<void>((done) => owner.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && done()));
+    const owner = await startOwner(null);
     const left = (await readdir(tmpdir())).filter(
       (name) => name.startsWith(`herald-db-${owner.pid}-`) || name.startsWith(`herald-pg-${owner.pid}-`),
     );
     expect(left).toHaveLength(2);
-    const pid = Number(
-      (await readFile(join(tmpdir(), left.find((n) => n.startsWith('herald-db-')) as string, 'data', 'postmaster.pid'), 'utf8')).split(
-        '\n',
-      )[0],
-    );
+    const pid = await postmasterPid(join(tmpdir(), left.find((n) => n.startsWith('herald-db-')) as string, 'data'));
     const exited = new Promise((done) => owner.once('exit', done));
     owner.kill('SIGKILL');
     await exited;
-    const deadline = Date.now() + 10_000;
-    while (alive(pid) && Date.now() < deadline) await sleep(50);
-    expect(alive(pid)).toBe(false);
+    expect(await gone(pid)).toBe(true);
     for (const name of left) expect((await stat(join(tmpdir(), name))).isDirectory()).toBe(true);
     const next = await startEmbeddedPostgres(null);
     await next.stop();
@@ -164,8 +159,7 @@ describe('the embedded PostgreSQL', () => {
   test('a server that stops on its own is reported (Herald then exits); one stopped by Herald is not', async () => {
     const dir = join(await freshDir(), 'herald');
     const killed = await startEmbeddedPostgres(dir);
-    const pid = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-    process.kill(pid, 'SIGKILL');
+    process.kill(await postmasterPid(dir), 'SIGKILL');
     await expect(killed.unexpectedExit).resolves.toEqual(expect.any(String));
     await killed.stop();
 

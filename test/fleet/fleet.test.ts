@@ -1,13 +1,11 @@
 // Two real Herald processes on one PostgreSQL database, as behind a load balancer.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { print } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
 import { localMigrationNames } from '../../src/db/migrations.ts';
 import { CreateApiKey, CreateChannel, CreateRecipient, RevokeApiKey, RollApiKey, Send, UpdateApiKey } from '../support/documents.ts';
-import { freePort } from '../support/ports.ts';
+import { type ServerProcess, startServer, waitUntilReady } from '../support/server-process.ts';
 
 const BASE_URL = process.env.FLEET_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.FLEET_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -17,47 +15,22 @@ const dbUrl = Object.assign(new URL(BASE_URL), { pathname: `/${dbName}` }).toStr
 const admin = new pg.Client({ connectionString: BASE_URL });
 const sql = new pg.Client({ connectionString: dbUrl });
 
-interface Instance {
-  port: number;
-  process: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
+type Instance = ServerProcess;
 
 const instances: Instance[] = [];
 
-async function start(env: Record<string, string> = {}): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATABASE_URL: dbUrl,
-      AUTH_JWT_SECRET: SECRET,
-      REDIS_URL,
-      LOG_LEVEL: 'info',
-      SHUTDOWN_TIMEOUT_MS: '15000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function start(env: Record<string, string> = {}): Promise<Instance> {
+  return startServer(['--import', 'tsx', 'src/main.ts'], {
+    DATABASE_URL: dbUrl,
+    AUTH_JWT_SECRET: SECRET,
+    REDIS_URL,
+    LOG_LEVEL: 'info',
+    SHUTDOWN_TIMEOUT_MS: '15000',
+    ...env,
+  }).then((instance) => {
+    instances.push(instance);
+    return instance;
   });
-  const output: string[] = [];
-  child.stdout?.on('data', (d) => output.push(d.toString()));
-  child.stderr?.on('data', (d) => output.push(d.toString()));
-  const instance = { port, process: child, output, exited: once(child, 'exit').then(([code]) => code as number | null) };
-  instances.push(instance);
-  return instance;
-}
-
-async function ready(instance: Instance, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (instance.process.exitCode !== null) throw new Error(`instance exited: ${instance.output.join('')}`);
-    const response = await fetch(`http://127.0.0.1:${instance.port}/ready`).catch(() => null);
-    if (response?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`instance not ready: ${instance.output.join('')}`);
 }
 
 async function gql(
@@ -67,7 +40,7 @@ async function gql(
   variables: unknown,
   headers: Record<string, string> = {},
 ) {
-  const response = await fetch(`http://127.0.0.1:${instance.port}/graphql`, {
+  const response = await fetch(instance.url('/graphql'), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body: JSON.stringify({ query: print(document), variables }),
@@ -91,7 +64,7 @@ beforeAll(async () => {
   await sql.connect();
   // Started at the same moment on an empty database.
   [a, b] = await Promise.all([start(), start()]);
-  await Promise.all([ready(a), ready(b)]);
+  await Promise.all([waitUntilReady(a), waitUntilReady(b)]);
   member = await signMemberToken(new TextEncoder().encode(SECRET), { subject: 'ops', accountSlug: 'fleet' });
   for (const slug of ['east', 'west']) expect((await gql(a, member, CreateChannel, { input: { slug, name: slug } })).status).toBe(200);
   for (let i = 0; i < 4; i += 1) await gql(b, member, CreateRecipient, { input: { externalId: `east-${i}`, channels: ['east'] } });
@@ -101,7 +74,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const instance of instances) if (instance.process.exitCode === null) instance.process.kill('SIGKILL');
+  for (const instance of instances) if (instance.child.exitCode === null) instance.child.kill('SIGKILL');
   await sql.end();
   await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   await admin.end();
@@ -212,14 +185,14 @@ describe('a fleet of two instances on one PostgreSQL', () => {
           else failures += 1;
         } catch {
           failures += 1; // refused once the instance stopped accepting
-          if (b.process.exitCode !== null) return;
+          if (b.child.exitCode !== null) return;
           await new Promise((r) => setTimeout(r, 5));
         }
       }
     };
     const workers = Promise.all(Array.from({ length: 20 }, worker));
     while (acknowledged.length < 100) await new Promise((r) => setTimeout(r, 10));
-    b.process.kill('SIGTERM');
+    b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
     stop = true;
     await workers;

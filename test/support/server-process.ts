@@ -40,3 +40,15 @@ export async function waitUntilReady(server: ServerProcess, timeoutMs = 60_000):
   }
   throw new Error(`the server was not ready in ${timeoutMs} ms: ${server.output.join('')}`);
 }
+
+/**
+ * SIGTERM, as a supervisor stops Herald (it drains, stops its embedded database
+ * and removes its files); SIGKILL if it has not exited after `graceMs`.
+ */
+export async function stop(server: ServerProcess, graceMs = 10_000): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), graceMs);
+  await server.exited;
+  clearTimeout(timer);
+}
