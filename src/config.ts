@@ -31,8 +31,12 @@ export interface Config {
   trustProxy: string[];
   /** Requests a minute for a key without its own rateLimitPerMinute. */
   keyRateLimitPerMinute: number;
-  /** Redis for the per-key rate limits of a fleet; null: each process counts in memory. */
+  /** Redis for the per-key rate limits and the inbox events of a fleet; null: the database carries them. */
   redisUrl: string | null;
+  /** Open inbox streams (SSE and WebSocket) one recipient may hold, and one instance may hold. */
+  streams: { perRecipient: number; perInstance: number };
+  /** The largest WebSocket message a client may send, in bytes. */
+  wsMaxPayloadBytes: number;
 }
 
 export const DEFAULT_DATA_DIR = 'data/herald';
@@ -183,5 +187,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     keyRateLimitPerMinute: parseCount(env, 'KEY_RATE_LIMIT_PER_MINUTE', 1_000, MAX_RATE_LIMIT_PER_MINUTE),
     redisUrl: parseRedisUrl(env.REDIS_URL),
+    streams: {
+      perRecipient: parseCount(env, 'INBOX_STREAMS_PER_RECIPIENT', 10, 1_000),
+      perInstance: parseCount(env, 'INBOX_STREAMS_PER_INSTANCE', 20_000),
+    },
+    wsMaxPayloadBytes: parseCount(env, 'WS_MAX_PAYLOAD_BYTES', 65_536, 1_048_576),
   };
 }

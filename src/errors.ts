@@ -72,3 +72,10 @@ export class IdempotencyKeyInUseError extends HeraldError {
     });
   }
 }
+
+/** A dependency the request needs (the database, this instance's capacity) cannot serve it now: try again later. */
+export class ServiceUnavailableError extends HeraldError {
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(message, 'SERVICE_UNAVAILABLE', 503, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}

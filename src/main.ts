@@ -1,8 +1,8 @@
-import { createServer } from 'node:http';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { MigrationStateError, migrate, openDatabase } from './db/index.ts';
 import { createLogger } from './logger.ts';
 import type { Lifecycle } from './plugins/readiness.ts';
+import { createHeraldServer } from './server.ts';
 import { createHerald } from './yoga.ts';
 
 function fail(message: string): never {
@@ -42,7 +42,7 @@ async function main() {
 
   const lifecycle: Lifecycle = { draining: false };
   const herald = await createHerald({ config, db, logger, lifecycle });
-  const server = createServer(herald);
+  const { server, endStreams } = createHeraldServer(herald);
   server.on('error', (error) => fail(error.message));
   server.listen(config.port, config.host, () => {
     const where = config.database.kind === 'postgres' ? 'PostgreSQL' : `embedded database ${config.database.dataDir ?? '(in memory)'}`;
@@ -61,6 +61,8 @@ async function main() {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    // Open inbox streams end first: clients resume elsewhere with their last cursor.
+    void endStreams();
     const idle = setInterval(() => server.closeIdleConnections(), 50);
     server.close(async () => {
       clearInterval(idle);

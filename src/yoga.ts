@@ -1,19 +1,16 @@
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError } from 'graphql-yoga';
+import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import { createAdmission } from './auth/admit.ts';
-import { createAuthenticator } from './auth/authenticate.ts';
-import { databaseFailureStore, memoryFailureStore } from './auth/failures.ts';
+import { type Authenticate, createAuthenticator } from './auth/authenticate.ts';
 import { createMemberTokenVerifier } from './auth/jwt.ts';
 import { createMemberAuthenticator } from './auth/members.ts';
+import { createRecipientAuthenticator } from './auth/recipients.ts';
 import { createKeyVerifier } from './auth/verify-key.ts';
-import { clientAddressResolver } from './client-address.ts';
+import { type ClientAddress, clientAddressResolver } from './client-address.ts';
 import type { Config } from './config.ts';
 import { type Context, createContextFactory } from './context.ts';
-import { ApiKeyStore } from './data/api-keys.ts';
-import { KeyCache } from './data/key-cache.ts';
-import { purgeExpiredIdempotencyKeys } from './data/messages.ts';
-import { UsageCounter } from './data/usage.ts';
+import type { Shared } from './data/index.ts';
 import type { Database } from './db/index.ts';
 import { WALKTHROUGH } from './graphiql.ts';
 import { createLogger, type Logger, yogaLogger } from './logger.ts';
@@ -26,10 +23,8 @@ import { useRateLimitHeaders } from './plugins/rate-limit-headers.ts';
 import { type Lifecycle, useReadiness } from './plugins/readiness.ts';
 import { MAX_BODY_BYTES, useRequestBody } from './plugins/request-body.ts';
 import { useRequestLog } from './plugins/request-log.ts';
-import { MemoryRateLimiter, type RateLimiter } from './rate-limits/limiter.ts';
-import { PostgresRateLimiter } from './rate-limits/postgres.ts';
-import { RedisRateLimiter } from './rate-limits/redis.ts';
 import { schema } from './schema/index.ts';
+import { createTopology, type Topology } from './topology.ts';
 
 export interface HeraldOptions {
   config: Config;
@@ -40,8 +35,17 @@ export interface HeraldOptions {
   usageFlushMs?: number;
 }
 
+/** What the WebSocket transport needs beside Yoga: who a connection is, and this instance's streams. */
+export interface Connections {
+  authenticate: Authenticate;
+  clientAddress: ClientAddress;
+  topology: Topology;
+  config: Config;
+  logger: Logger;
+}
+
 /**
- * The Herald server as a fetch handler: no listening here (src/main.ts does),
+ * The Herald server as a fetch handler: no listening here (src/server.ts does),
  * so tests call yoga.fetch. /graphql, /health (liveness), /ready, /metrics.
  */
 export async function createHerald({
@@ -51,30 +55,31 @@ export async function createHerald({
   lifecycle = { draining: false },
   usageFlushMs,
 }: HeraldOptions) {
-  // PostgreSQL may serve a fleet: failures are counted in it and keys are read
-  // on every request. The embedded database has one process: memory is enough.
-  const embedded = db.target.kind === 'embedded';
-  const local = memoryFailureStore(config.authFailures);
-  const failures = { local, shared: embedded ? local : databaseFailureStore(db.prisma, config.authFailures) };
-  const keys = new ApiKeyStore(db.prisma, db.sql, embedded ? new KeyCache() : undefined);
+  const topology = await createTopology({ config, db, logger, usageFlushMs });
   const memberAuthenticator = createMemberAuthenticator(db.prisma, await createMemberTokenVerifier(config));
-  const authenticate = createAuthenticator(createKeyVerifier(keys), memberAuthenticator, failures);
-  const usage = new UsageCounter(db.prisma, (error) => logger.error({ err: error }, 'writing key usage failed'), usageFlushMs);
-  const limiter = rateLimiter(config, db, logger);
-  const admit = createAdmission(limiter, config.keyRateLimitPerMinute);
-  const metrics = createMetrics();
-  return createYoga<object, Context>({
+  const recipientAuthenticator = createRecipientAuthenticator(db.sql, topology.tokens);
+  const authenticate = createAuthenticator(
+    createKeyVerifier(topology.keys),
+    memberAuthenticator,
+    recipientAuthenticator,
+    topology.failures,
+  );
+  const admit = createAdmission(topology.limiter, config.keyRateLimitPerMinute);
+  const metrics = createMetrics(topology.hub);
+  const clientAddress = clientAddressResolver(config.trustProxy);
+  const shared: Shared = {
+    sql: db.sql,
+    keys: topology.keys,
+    usage: topology.usage,
+    bus: topology.bus,
+    hub: topology.hub,
+    tokens: topology.tokens,
+    onSent: (recipients) => metrics.sendRecipients.inc(recipients),
+  };
+  const connections: Connections = { authenticate, clientAddress, topology, config, logger };
+  const yoga = createYoga<object, Context>({
     schema,
-    context: createContextFactory({
-      db: db.prisma,
-      usage,
-      sql: db.sql,
-      authenticate,
-      admit,
-      clientAddress: clientAddressResolver(config.trustProxy),
-      metrics,
-      keys,
-    }),
+    context: createContextFactory({ db: db.prisma, shared, authenticate, admit, clientAddress }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     graphiql: config.graphiql ? { title: 'Herald', defaultQuery: WALKTHROUGH } : false,
@@ -110,44 +115,19 @@ export async function createHerald({
       ...useLimits(config.limits),
       useRequestLog(logger),
       useReadiness(db, lifecycle),
-      useKeyUsage(usage),
+      useKeyUsage(topology.usage),
       useRateLimitHeaders(),
-      useHousekeeping(db, limiter, logger),
       metrics.plugin,
+      useTopology(topology),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
     ],
   });
+  return Object.assign(yoga, { connections });
 }
 
 export type Herald = Awaited<ReturnType<typeof createHerald>>;
 
-/**
- * Per-key rate limits: in this process on the embedded database (one process
- * owns it); on PostgreSQL shared by the fleet, in Redis when REDIS_URL is set
- * (the cheaper, see the README) or else in the database.
- */
-function rateLimiter(config: Config, db: Database, logger: Logger): RateLimiter {
-  if (db.target.kind === 'embedded') return new MemoryRateLimiter();
-  if (!config.redisUrl) return new PostgresRateLimiter(db.prisma);
-  return new RedisRateLimiter(
-    config.redisUrl,
-    (error) => logger.error({ err: error }, 'Redis is unreachable: rate limits fall back to this instance alone until it answers'),
-    () => logger.info('Redis answers again: rate limits are shared by the fleet again'),
-  );
-}
-
-const PURGE_EVERY_MS = 10 * 60_000;
-
-/** Expired idempotency records go every 10 minutes (lookups ignore them anyway); the limiter closes with the server. */
-function useHousekeeping(db: Database, limiter: RateLimiter, logger: Logger) {
-  const purge = () =>
-    purgeExpiredIdempotencyKeys(db.prisma).catch((error) => logger.warn({ err: error }, 'purging expired idempotency keys failed'));
-  const timer = setInterval(purge, PURGE_EVERY_MS);
-  timer.unref();
-  return {
-    onDispose: async () => {
-      clearInterval(timer);
-      await limiter.close();
-    },
-  };
+/** The topology stops with the server: streams end, the bus closes, the usage counted since the last write is written. */
+function useTopology(topology: Topology): Plugin {
+  return { onDispose: () => topology.close() };
 }

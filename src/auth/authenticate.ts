@@ -6,10 +6,16 @@ import { parseAuthorization } from './bearer.ts';
 import type { Caller } from './caller.ts';
 import { blockedSeconds, type FailureStore } from './failures.ts';
 import type { AuthenticateMember } from './members.ts';
+import type { AuthenticateRecipient } from './recipients.ts';
 import type { KeyVerification, VerifyKey } from './verify-key.ts';
 
-/** `source`: the client's address, for rate limiting failed attempts. */
-export type Authenticate = (request: Request, source: string) => Promise<Caller>;
+/**
+ * `authorization`: the Authorization header (of the request, or a WebSocket's
+ * connectionParams); `source`: the client's address, for rate limiting failed attempts.
+ */
+export type Authenticate = (authorization: string | null | undefined, source: string) => Promise<Caller>;
+
+type Verifiable = { kind: 'key'; secret: string } | { kind: 'member'; token: string } | { kind: 'recipient'; token: string };
 
 export interface FailureStores {
   /** Failures that cost a lookup: shared by a fleet (the database on PostgreSQL). */
@@ -21,15 +27,22 @@ export interface FailureStores {
 // The same answer for malformed, unknown, wrong, revoked and expired keys: nothing to learn from it.
 const invalidKey = () => new UnauthenticatedError('The API key is invalid.');
 
-export function createAuthenticator(verifyKey: VerifyKey, authenticateMember: AuthenticateMember, failures: FailureStores): Authenticate {
+export function createAuthenticator(
+  verifyKey: VerifyKey,
+  authenticateMember: AuthenticateMember,
+  authenticateRecipient: AuthenticateRecipient,
+  failures: FailureStores,
+): Authenticate {
   type Outcome = { caller: Caller } | { refusal: UnauthenticatedError };
   const keyOutcome = (verification: KeyVerification): Outcome =>
     verification.valid ? { caller: verification.caller } : { refusal: invalidKey() };
 
-  const verifyCredentials = async (credentials: { kind: 'key'; secret: string } | { kind: 'member'; token: string }): Promise<Outcome> => {
+  const verifyCredentials = async (credentials: Verifiable): Promise<Outcome> => {
     if (credentials.kind === 'key') return keyOutcome(await verifyKey(credentials.secret));
     try {
-      return { caller: await authenticateMember(credentials.token) };
+      const caller =
+        credentials.kind === 'member' ? await authenticateMember(credentials.token) : await authenticateRecipient(credentials.token);
+      return { caller };
     } catch (error) {
       if (error instanceof UnauthenticatedError) return { refusal: error };
       throw error;
@@ -41,10 +54,7 @@ export function createAuthenticator(verifyKey: VerifyKey, authenticateMember: Au
    * UnauthenticatedError to answer with (a failed attempt). With a key on the
    * database store, the block is read in the key's own statement: one round trip.
    */
-  const verify = async (
-    credentials: { kind: 'key'; secret: string } | { kind: 'member'; token: string },
-    address: string[],
-  ): Promise<[blocked: number, outcome: Outcome]> => {
+  const verify = async (credentials: Verifiable, address: string[]): Promise<[blocked: number, outcome: Outcome]> => {
     const { blockedUntilSql } = failures.shared;
     if (credentials.kind === 'key' && blockedUntilSql) {
       const verification = await verifyKey(credentials.secret, blockedUntilSql(address));
@@ -53,8 +63,8 @@ export function createAuthenticator(verifyKey: VerifyKey, authenticateMember: Au
     return Promise.all([failures.shared.blockedFor(address), verifyCredentials(credentials)]);
   };
 
-  return async (request, source) => {
-    const credentials = parseAuthorization(request.headers.get('authorization'));
+  return async (authorization, source) => {
+    const credentials = parseAuthorization(authorization);
     if (credentials.kind === 'none') return { kind: 'anonymous' };
     const token = credentials.kind === 'key' ? credentials.secret : credentials.token;
     const buckets = [`ip:${source}`, ...(token !== null && looksLikeApiKey(token) ? [`key:${displayPrefix(token)}`] : [])];

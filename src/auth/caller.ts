@@ -23,4 +23,17 @@ export interface MemberCaller {
   memberId: string;
 }
 
-export type Caller = { kind: 'anonymous' } | MemberCaller | ApiKeyCaller;
+/** One recipient reading its own inbox, with a token Herald signed (src/auth/recipient-tokens.ts). */
+export interface RecipientCaller {
+  kind: 'recipient';
+  accountId: string;
+  recipientId: string;
+  externalId: string;
+  /** When the token stops working: a stream opened with it ends then. */
+  expiresAt: Date;
+}
+
+export type Caller = { kind: 'anonymous' } | MemberCaller | ApiKeyCaller | RecipientCaller;
+
+/** A member or an API key: who acts for the account (recipients only read their inbox). */
+export type AccountCaller = MemberCaller | ApiKeyCaller;

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { type Config, DEFAULT_DATA_DIR } from '../config.ts';
 import { UnauthenticatedError } from '../errors.ts';
+import { hasRecipientAudience } from './recipient-tokens.ts';
 
 export interface MemberClaims {
   subject: string;
@@ -40,6 +41,7 @@ export async function hmacSecret(config: Config): Promise<Uint8Array> {
 }
 
 function claimsOf(payload: JWTPayload): MemberClaims {
+  if (hasRecipientAudience(payload)) throw new UnauthenticatedError('A recipient token is not a member token.');
   const account = payload.account;
   if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
     throw new UnauthenticatedError('The token has no valid sub claim.');

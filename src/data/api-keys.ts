@@ -1,6 +1,7 @@
 // The one place that writes API keys. Every write runs in a transaction with its
 // audit event and drops the key from the authentication cache before it starts
 // and after it commits, so the next request with the key reads what was written.
+import DataLoader from 'dataloader';
 import { generateSecret, sameHash } from '../auth/api-keys.ts';
 import { type AllowList, compileAllowList } from '../auth/ip-allowlist.ts';
 import { type KeyLifecycle, keyStatus, type PresentedSecret } from '../auth/key-status.ts';
@@ -9,9 +10,11 @@ import type { Sql } from '../db/sql.ts';
 import { BadUserInputError, NotFoundError } from '../errors.ts';
 import { type ApiKey, Prisma } from '../generated/prisma/client.ts';
 import type { KeyScope } from '../scoping/rules.ts';
-import { isUuid } from '../validation.ts';
+import { idFilter, isUuid } from '../validation.ts';
 import { type Actor, type AuditEntry, audited, changedFields, createdFields } from './audit.ts';
+import { accountOf, actorOf, type RequestScope } from './index.ts';
 import type { KeyCache } from './key-cache.ts';
+import { type UsageDay, usageOf } from './usage.ts';
 
 /** A key as authentication reads it: who it is, its scope, its lifecycle, and which secret was presented. */
 export interface AuthKey extends KeyLifecycle {
@@ -311,5 +314,68 @@ export class ApiKeyStore {
     } finally {
       this.cache?.invalidate(id);
     }
+  }
+}
+
+/** A request's way to the account's keys: reads through the tenant client, every write through the store. */
+export class ApiKeyService {
+  /** Usage of listed keys, one query per distinct `days` however many keys a list shows. */
+  private readonly usageLoader: DataLoader<{ keyId: string; days: number }, UsageDay[], string>;
+
+  constructor(private readonly scope: RequestScope) {
+    const { db, shared } = scope;
+    this.usageLoader = new DataLoader(
+      async (requests) => {
+        const results = new Map<number, Map<string, UsageDay[]>>();
+        for (const days of new Set(requests.map((r) => r.days))) {
+          const ids = requests.filter((r) => r.days === days).map((r) => r.keyId);
+          results.set(days, await usageOf(db, ids, days, shared.usage));
+        }
+        return requests.map(({ keyId, days }) => results.get(days)?.get(keyId) ?? []);
+      },
+      { cacheKeyFn: ({ keyId, days }) => `${keyId}:${days}` },
+    );
+  }
+
+  private get store(): ApiKeyStore {
+    return this.scope.shared.keys;
+  }
+
+  /** Every key of the account, newest first. */
+  list(selection: Selection): Promise<ApiKey[]> {
+    return this.scope.db.apiKey.findMany({
+      ...selection,
+      where: { accountId: accountOf(this.scope) },
+      orderBy: { seq: 'desc' },
+    }) as Promise<ApiKey[]>;
+  }
+
+  find(id: string, selection: Selection): Promise<ApiKey | null> {
+    return this.scope.db.apiKey.findFirst({
+      ...selection,
+      where: { ...idFilter(id), accountId: accountOf(this.scope) },
+    }) as Promise<ApiKey | null>;
+  }
+
+  usage(keyId: string, days: number): Promise<UsageDay[]> {
+    return this.usageLoader.load({ keyId, days });
+  }
+
+  create(input: { name: string; scope: ScopeData } & KeySettings): Promise<{ apiKey: ApiKey; secret: string }> {
+    const actor = actorOf(this.scope);
+    if (!actor.memberId) throw new Error('createApiKey: members only');
+    return this.store.create(this.scope.db, { ...actor, memberId: actor.memberId }, input);
+  }
+
+  update(id: string, changes: KeyChanges, selection: Selection): Promise<ApiKey> {
+    return this.store.update(this.scope.db, actorOf(this.scope), id, changes, selection);
+  }
+
+  roll(id: string, graceSeconds: number): Promise<{ apiKey: ApiKey; secret: string }> {
+    return this.store.roll(this.scope.db, actorOf(this.scope), id, graceSeconds, new Date());
+  }
+
+  revoke(id: string, selection: Selection): Promise<ApiKey> {
+    return this.store.revoke(this.scope.db, actorOf(this.scope), id, new Date(), selection);
   }
 }

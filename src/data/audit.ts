@@ -2,7 +2,9 @@
 // records, so there is no change without its event and no event without its change.
 
 import type { PrismaClient } from '../db/index.ts';
-import type { AuditAction, Prisma } from '../generated/prisma/client.ts';
+import type { AuditAction, AuditEvent, Prisma } from '../generated/prisma/client.ts';
+import { idFilter } from '../validation.ts';
+import { accountOf, type RequestScope } from './index.ts';
 
 /** Who acts: a member, or an API key (creating recipients); and the request that did it. */
 export interface Actor {
@@ -59,4 +61,27 @@ export async function audited<T>(
     });
     return result;
   });
+}
+
+type AuditSelection = { select?: Prisma.AuditEventSelect; include?: Prisma.AuditEventInclude } | object;
+
+/** The account's trail, newest first (members read it). */
+export class AuditService {
+  constructor(private readonly scope: RequestScope) {}
+
+  list(
+    { before, take, apiKeyId }: { before?: bigint; take: number; apiKeyId?: string | null },
+    selection: AuditSelection,
+  ): Promise<AuditEvent[]> {
+    return this.scope.db.auditEvent.findMany({
+      ...selection,
+      where: {
+        accountId: accountOf(this.scope),
+        ...(apiKeyId == null ? {} : { apiKeyId: idFilter(apiKeyId).id }),
+        ...(before === undefined ? {} : { seq: { lt: before } }),
+      },
+      orderBy: { seq: 'desc' },
+      take,
+    }) as Promise<AuditEvent[]>;
+  }
 }

@@ -2,9 +2,15 @@
 // distinct recipient and, with an Idempotency-Key, the record of the key, all
 // written together or not at all, however many recipients. Raw SQL, so the
 // account is named in the statement itself (the tenant client does not see it).
+import DataLoader from 'dataloader';
 import type { PrismaClient } from '../db/index.ts';
 import { isUniqueViolation, type Sql } from '../db/sql.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+import type { Target } from '../scoping/rules.ts';
+import { visibleMessages } from '../scoping/visibility.ts';
+import { idFilter, isUuid } from '../validation.ts';
+import type { ChannelRef, ChannelService } from './channels.ts';
+import { accountOf, type RequestScope } from './index.ts';
 
 export type MessageRow = Prisma.MessageGetPayload<object>;
 
@@ -14,8 +20,8 @@ export const IDEMPOTENCY_HOURS = 24;
 export interface SendRequest {
   accountId: string;
   keyId: string;
-  /** Every recipient of the account, or those of these channels (ids of the account's channels). */
-  target: { kind: 'ALL' } | { kind: 'CHANNELS'; channelIds: string[] };
+  /** Every recipient of the account, or those of these channels (the account's). */
+  target: { kind: 'ALL' } | { kind: 'CHANNELS'; channels: ChannelRef[] };
   title: string;
   body: string;
   data: Record<string, unknown> | null;
@@ -37,7 +43,19 @@ export type SendOutcome =
  * shape, so `*` would break running instances when a migration adds a column.
  */
 const MESSAGE_COLUMNS = Prisma.raw(
-  ['id', 'seq', '"accountId"', '"apiKeyId"', 'title', 'body', 'data', '"allRecipients"', '"recipientCount"', '"createdAt"'].join(', '),
+  [
+    'id',
+    'seq',
+    '"accountId"',
+    '"apiKeyId"',
+    'title',
+    'body',
+    'data',
+    '"allRecipients"',
+    '"channelSlugs"',
+    '"recipientCount"',
+    '"createdAt"',
+  ].join(', '),
 );
 
 /** A Message row as pg reads it: bigint arrives as a string. */
@@ -67,7 +85,8 @@ export async function sendMessage(sql: Sql, request: SendRequest): Promise<SendO
 }
 
 async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, idempotency }: SendRequest): Promise<SendOutcome> {
-  const channelIds = target.kind === 'ALL' ? [] : target.channelIds;
+  const channelIds = target.kind === 'ALL' ? [] : target.channels.map((c) => c.id);
+  const channelSlugs = target.kind === 'ALL' ? [] : target.channels.map((c) => c.slug).sort();
   // The channel ids as values: the planner reads each channel's size from its
   // statistics and looks up small channels by index even beside a huge one.
   // In id order: the deliveries' index grows at its right edge, not at random pages.
@@ -97,9 +116,9 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
     go AS (SELECT 1 FROM claim WHERE held AND NOT EXISTS (SELECT 1 FROM earlier)),
     targets AS MATERIALIZED (${recipients}),
     message AS (
-      INSERT INTO "Message" ("accountId", "apiKeyId", title, body, data, "allRecipients", "recipientCount")
+      INSERT INTO "Message" ("accountId", "apiKeyId", title, body, data, "allRecipients", "channelSlugs", "recipientCount")
       SELECT ${accountId}::uuid, ${keyId}::uuid, ${title}, ${body}, ${data === null ? null : JSON.stringify(data)}::jsonb,
-             ${target.kind === 'ALL'}, (SELECT count(*)::int FROM targets)
+             ${target.kind === 'ALL'}, ${channelSlugs}::text[], (SELECT count(*)::int FROM targets)
       FROM go
       RETURNING ${MESSAGE_COLUMNS}
     ),
@@ -107,7 +126,7 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
       INSERT INTO "MessageChannel" ("channelId", "messageId") SELECT channel, message.id FROM message, unnest(${channelIds}::uuid[]) AS channel
     ),
     deliveries AS (
-      INSERT INTO "Delivery" ("messageId", "recipientId") SELECT message.id, targets.id FROM message, targets
+      INSERT INTO "Delivery" ("messageId", "recipientId", "messageSeq") SELECT message.id, targets.id, message.seq FROM message, targets
     ),
     record AS (${record})
     SELECT (SELECT held FROM claim) AS claimed, (SELECT fingerprint FROM earlier) AS "earlierFingerprint",
@@ -131,4 +150,112 @@ export async function purgeExpiredIdempotencyKeys(db: PrismaClient, batch = 10_0
     DELETE FROM "IdempotencyKey" WHERE ctid IN (
       SELECT ctid FROM "IdempotencyKey" WHERE "expiresAt" <= now() LIMIT ${batch}
     )`;
+}
+
+/** What became of a message in its recipients' inboxes (and, once webhooks exist, at their endpoints). */
+export interface DeliveryStats {
+  recipients: number;
+  seen: number;
+  read: number;
+  webhooksSucceeded: number;
+  webhooksPending: number;
+  webhooksFailed: number;
+}
+
+type MessageSelection = { select?: Prisma.MessageSelect; include?: Prisma.MessageInclude } | object;
+
+/** The caller's messages: what it may see of them, and send (keys). */
+export class MessageService {
+  private readonly stats: DataLoader<string, DeliveryStats>;
+
+  constructor(
+    private readonly scope: RequestScope,
+    private readonly channels: ChannelService,
+  ) {
+    const { sql } = scope.shared;
+    // Raw SQL over Delivery, which has no account of its own: the account is named with the message.
+    this.stats = new DataLoader(async (ids) => {
+      const rows = await sql<{ id: string; recipients: number; seen: number; read: number }>(Prisma.sql`
+        SELECT m.id::text, m."recipientCount" AS recipients, s.seen, s.read
+        FROM "Message" m CROSS JOIN LATERAL (
+          SELECT count(*) FILTER (WHERE d."seenAt" IS NOT NULL)::int AS seen, count(*) FILTER (WHERE d."readAt" IS NOT NULL)::int AS read
+          FROM "Delivery" d WHERE d."messageId" = m.id
+        ) AS s
+        WHERE m.id = ANY(${ids.filter(isUuid)}::uuid[]) AND m."accountId" = ${accountOf(scope)}::uuid`);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => {
+        const row = byId.get(id);
+        return {
+          recipients: row?.recipients ?? 0,
+          seen: row?.seen ?? 0,
+          read: row?.read ?? 0,
+          webhooksSucceeded: 0,
+          webhooksPending: 0,
+          webhooksFailed: 0,
+        };
+      });
+    });
+  }
+
+  private visible(): Prisma.MessageWhereInput {
+    const { caller } = this.scope;
+    if (caller.kind !== 'member' && caller.kind !== 'key') throw new Error('messages: members and keys only');
+    return visibleMessages(caller);
+  }
+
+  /** Messages the caller may see, newest first, with seq below `before` (a cursor's). */
+  list({ before, take }: { before?: bigint; take: number }, selection: MessageSelection): Promise<MessageRow[]> {
+    const visible = this.visible();
+    return this.scope.db.message.findMany({
+      ...selection,
+      where: before === undefined ? visible : { AND: [visible, { seq: { lt: before } }] },
+      orderBy: { seq: 'desc' },
+      take,
+    }) as Promise<MessageRow[]>;
+  }
+
+  count(): Promise<number> {
+    return this.scope.db.message.count({ where: this.visible() });
+  }
+
+  /** One message the caller may see; null otherwise. */
+  find(id: string, selection: MessageSelection): Promise<MessageRow | null> {
+    return this.scope.db.message.findFirst({ ...selection, where: { AND: [this.visible(), idFilter(id)] } }) as Promise<MessageRow | null>;
+  }
+
+  deliveryStats(messageId: string): Promise<DeliveryStats> {
+    return this.stats.load(messageId);
+  }
+
+  /**
+   * send: the target the access rules resolved, in one statement; then the
+   * fleet is told (one bus message, whatever the recipient count), so that
+   * every instance's open inboxes get the message.
+   */
+  async send(
+    target: Target,
+    message: { title: string; body: string; data: Record<string, unknown> | null },
+    idempotency: SendRequest['idempotency'],
+  ): Promise<SendOutcome> {
+    const { caller, shared } = this.scope;
+    if (caller.kind !== 'key') throw new Error('send: API keys only');
+    const channels = target.kind === 'ALL' ? [] : await this.channels.resolve(target.channels, 'target.channels');
+    const outcome = await sendMessage(shared.sql, {
+      accountId: caller.accountId,
+      keyId: caller.key.id,
+      target: target.kind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channels },
+      ...message,
+      idempotency,
+    });
+    if (outcome.kind === 'sent') {
+      shared.onSent(outcome.message.recipientCount);
+      shared.bus.publish({
+        type: 'message.sent',
+        accountId: caller.accountId,
+        messageId: outcome.message.id,
+        seq: outcome.message.seq.toString(),
+      });
+    }
+    return outcome;
+  }
 }

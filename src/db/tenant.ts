@@ -1,12 +1,22 @@
 // Tenant isolation by construction: the client a request's resolvers get can
 // only read and write its caller's account. Every top-level operation on an
 // account-owned model has the account forced into its filter (reads, updates,
-// deletes) or its data (creates), whatever the resolver passed.
+// deletes) or its data (creates), whatever the resolver passed. Deny by
+// default: a model this file does not list is refused, so a new model is
+// confined (or reached through its owner) only once someone decides it here.
+// The exceptions are raw SQL statements, which name the account themselves:
+// the hot path (src/data/messages.ts), the inbox (src/data/inbox.ts) and usage.
 import type { PrismaClient } from './index.ts';
 
+/** Models with an accountId: the account is forced into every operation. */
 const ACCOUNT_OWNED = new Set(['Channel', 'Recipient', 'ApiKey', 'Message', 'Member', 'AuditEvent']);
-/** Rows that have no account of their own: reached only through the model that owns them. */
-const THROUGH_OWNER = new Set(['RecipientChannel', 'ApiKeyChannel', 'MessageChannel']);
+/** Rows that have no account of their own: reached only through the model that owns them (a nested select or write). */
+const THROUGH_OWNER = new Set(['RecipientChannel', 'ApiKeyChannel', 'MessageChannel', 'Delivery', 'ApiKeyUsage']);
+/**
+ * Everything else is not an account's data (Account itself, authentication
+ * failures, rate limits, idempotency records, signing keys): the root client
+ * reads it, in authentication and housekeeping, never a resolver.
+ */
 const CREATES = new Set(['create', 'createMany', 'createManyAndReturn']);
 const FILTERED = new Set([
   'findUnique',
@@ -51,7 +61,7 @@ function confine(db: PrismaClient, accountId: string): PrismaClient {
       $allModels: {
         $allOperations({ model, operation, args, query }) {
           if (THROUGH_OWNER.has(model)) throw new Error(`tenantClient: ${model} is reached through its owner, not on its own`);
-          if (!ACCOUNT_OWNED.has(model)) return query(args);
+          if (!ACCOUNT_OWNED.has(model)) throw new Error(`tenantClient: ${model} is not an account's data: resolvers never reach it`);
           const scoped = { ...(args as Record<string, unknown>) };
           if (CREATES.has(operation)) {
             const data = scoped.data;

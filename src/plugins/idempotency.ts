@@ -61,8 +61,8 @@ export function useIdempotency(): Plugin {
         .digest('hex');
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const request = (args.contextValue as { request: Request }).request;
-      if (!stateOf(request).idempotency || rootFieldCount(args.document, args.operationName, 'send') <= 1) return;
+      const request = (args.contextValue as { request?: Request }).request;
+      if (!request || !stateOf(request).idempotency || rootFieldCount(args.document, args.operationName, 'send') <= 1) return;
       setResultAndStopExecution({
         errors: [
           new GraphQLError('An Idempotency-Key covers one send: make one send per request.', {

@@ -10,7 +10,9 @@ import { stateOf } from '../request-state.ts';
 export function useKeyUsage(usage: UsageCounter): Plugin {
   return {
     onExecute({ args }) {
-      const request = (args.contextValue as { request: Request }).request;
+      // A WebSocket subscription has no request of its own: keys never open one (inbox streams are recipients').
+      const request = (args.contextValue as { request?: Request }).request;
+      if (!request) return;
       return {
         onExecuteDone({ result }) {
           if ('errors' in result && result.errors?.length) stateOf(request).hadErrors = true;
@@ -23,6 +25,5 @@ export function useKeyUsage(usage: UsageCounter): Plugin {
       usage.request(keyId);
       if (hadErrors || response.status >= 400) usage.refused(keyId);
     },
-    onDispose: () => usage.close(),
   };
 }

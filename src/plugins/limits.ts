@@ -6,7 +6,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { type DocumentNode, GraphQLError, type GraphQLSchema, type ValidationRule, validate } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLSchema, validate } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 
@@ -28,12 +28,7 @@ export function useLimits(limits: Config['limits']): Plugin[] {
     maxDirectivesPlugin({ n: limits.directives }),
   ] as Plugin[];
   if (!limits.fieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);
-  return [
-    ...plugins,
-    { onValidate: ({ addValidationRule }) => addValidationRule(noSubscriptions) },
-    asValidationErrors,
-    costLimit(limits.cost),
-  ];
+  return [...plugins, asValidationErrors, costLimit(limits.cost)];
 }
 
 /**
@@ -93,13 +88,6 @@ function costLimit(limit: number): Plugin {
     },
   };
 }
-
-/** The schema has no subscriptions: say so at validation (400), not at execution. */
-const noSubscriptions: ValidationRule = (context) => ({
-  OperationDefinition(node) {
-    if (node.operation === 'subscription') context.reportError(new GraphQLError('Herald has no subscriptions.', { nodes: [node] }));
-  },
-});
 
 /**
  * Armor throws a refusal as a bare GraphQLError; make it a validation result with

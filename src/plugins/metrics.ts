@@ -1,14 +1,22 @@
 import { createCounter, usePrometheus } from '@graphql-yoga/plugin-prometheus';
-import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
-/** Prometheus metrics at /metrics, from the Yoga/Envelop plugin, plus Herald's own delivery counter. */
-export function createMetrics() {
+/** Prometheus metrics at /metrics, from the Yoga/Envelop plugin, plus Herald's own: deliveries and open inbox streams. */
+export function createMetrics(streams: { readonly size: number }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const sendRecipients = new Counter({
     name: 'herald_send_recipients_total',
     help: 'Recipients reached by send (one per delivery written)',
     registers: [registry],
+  });
+  new Gauge({
+    name: 'herald_inbox_streams',
+    help: 'Open inbox streams (SSE and WebSocket subscriptions) on this instance',
+    registers: [registry],
+    collect() {
+      this.set(streams.size);
+    },
   });
   const plugin = usePrometheus({
     registry,

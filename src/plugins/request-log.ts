@@ -31,8 +31,8 @@ export function useRequestLog(logger: Logger): Plugin<Context> {
       requests.set(request, { id: stateOf(request).id, start: performance.now() });
     },
     onExecute({ args }) {
-      const context = args.contextValue as Context & { request: Request };
-      const state = requests.get(context.request);
+      const context = args.contextValue as Context & { request?: Request };
+      const state = context.request && requests.get(context.request);
       if (!state) return;
       state.operation = args.operationName ?? getOperationAST(args.document)?.name?.value ?? 'anonymous';
       state.caller = describeCaller(context.caller);

@@ -1,15 +1,13 @@
 import { parseAllowedIps } from '../auth/ip-allowlist.ts';
 import { keyStatus, previousSecretActiveUntil } from '../auth/key-status.ts';
 import { MAX_RATE_LIMIT_PER_MINUTE } from '../config.ts';
-import { actorOf, type Context } from '../context.ts';
+import type { Context } from '../context.ts';
 import type { ScopeData } from '../data/api-keys.ts';
 import { USAGE_MAX_DAYS, type UsageDay } from '../data/usage.ts';
 import { BadUserInputError } from '../errors.ts';
 import type { ApiKey as ApiKeyRow } from '../generated/prisma/client.ts';
-import { memberCaller } from '../scoping/middleware.ts';
-import { idFilter, LIMITS, slugs, text } from '../validation.ts';
+import { LIMITS, slugs, text } from '../validation.ts';
 import { builder } from './builder.ts';
-import { resolveChannels } from './channel-refs.ts';
 import { Channel } from './channels.ts';
 
 const ScopeKind = builder.enumType('ScopeKind', {
@@ -114,7 +112,7 @@ export const ApiKey = builder.prismaObject('ApiKey', {
         if (!Number.isInteger(span) || span < 1 || span > USAGE_MAX_DAYS) {
           throw new BadUserInputError(`days must be 1 to ${USAGE_MAX_DAYS}.`, 'days');
         }
-        return ctx.loaders.usage.load({ keyId: key.id, days: span });
+        return ctx.data.keys.usage(key.id, span);
       },
     }),
   }),
@@ -186,7 +184,7 @@ async function parseScope(ctx: Context, scope: { kind: 'ALL' | 'CHANNELS'; chann
   if (!scope.channels || scope.channels.length === 0) {
     throw new BadUserInputError('scope.channels must name at least one channel when scope.kind is CHANNELS.', 'scope.channels');
   }
-  return { kind: 'CHANNELS', channels: await resolveChannels(ctx, slugs(scope.channels, 'scope.channels'), 'scope.channels') };
+  return { kind: 'CHANNELS', channels: await ctx.data.channels.resolve(slugs(scope.channels, 'scope.channels'), 'scope.channels') };
 }
 
 const parseKeyName = (name: string) => text(name, 'name', LIMITS.apiKeyName);
@@ -211,8 +209,7 @@ builder.queryFields((t) => ({
     type: ['ApiKey'],
     description: 'Dashboard: every API key of the account, newest first.',
     access: 'member',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.db.apiKey.findMany({ ...query, where: { accountId: memberCaller(ctx).accountId }, orderBy: { seq: 'desc' } }),
+    resolve: (query, _root, _args, ctx) => ctx.data.keys.list(query),
   }),
   apiKey: t.prismaField({
     type: 'ApiKey',
@@ -220,8 +217,7 @@ builder.queryFields((t) => ({
     description: 'One API key of the account, or null when the account has no key with this id.',
     access: 'member',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, { id }, ctx) =>
-      ctx.db.apiKey.findFirst({ ...query, where: { ...idFilter(id), accountId: memberCaller(ctx).accountId } }),
+    resolve: (query, _root, { id }, ctx) => ctx.data.keys.find(id, query),
   }),
 }));
 
@@ -232,13 +228,12 @@ builder.mutationFields((t) => ({
     access: 'member',
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const { memberId } = memberCaller(ctx);
       const name = parseKeyName(input.name);
       const expiresAt = input.expiresAt == null ? null : parseExpiry(input.expiresAt, new Date());
       const rateLimitPerMinute = input.rateLimitPerMinute == null ? null : parseRateLimit(input.rateLimitPerMinute);
       const allowedIps = parseAllowedIps(input.allowedIps ?? []);
       const scope = await parseScope(ctx, input.scope);
-      return ctx.keys.create(ctx.db, { ...actorOf(ctx), memberId }, { name, scope, expiresAt, rateLimitPerMinute, allowedIps });
+      return ctx.data.keys.create({ name, scope, expiresAt, rateLimitPerMinute, allowedIps });
     },
   }),
   updateApiKey: t.prismaField({
@@ -258,7 +253,7 @@ builder.mutationFields((t) => ({
             : parseRateLimit(input.rateLimitPerMinute);
       const allowedIps = input.allowedIps == null ? undefined : parseAllowedIps(input.allowedIps);
       const scope = input.scope == null ? undefined : await parseScope(ctx, input.scope);
-      return ctx.keys.update(ctx.db, actorOf(ctx), input.id, { name, scope, expiresAt, rateLimitPerMinute, allowedIps }, query);
+      return ctx.data.keys.update(input.id, { name, scope, expiresAt, rateLimitPerMinute, allowedIps }, query);
     },
   }),
   revokeApiKey: t.prismaField({
@@ -266,7 +261,7 @@ builder.mutationFields((t) => ({
     description: "Revokes a key for good: its next request, on any instance, is refused like an unknown key's.",
     access: 'member',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, { id }, ctx) => ctx.keys.revoke(ctx.db, actorOf(ctx), id, new Date(), query),
+    resolve: (query, _root, { id }, ctx) => ctx.data.keys.revoke(id, query),
   }),
   rollApiKey: t.field({
     type: RollApiKeyPayload,
@@ -278,7 +273,7 @@ builder.mutationFields((t) => ({
       if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
         throw new BadUserInputError(`gracePeriodSeconds must be 0 to ${MAX_GRACE_SECONDS}.`, 'gracePeriodSeconds');
       }
-      return ctx.keys.roll(ctx.db, actorOf(ctx), input.id, grace, new Date());
+      return ctx.data.keys.roll(input.id, grace);
     },
   }),
 }));

@@ -1,7 +1,5 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { Prisma } from '../generated/prisma/client.ts';
-import { memberCaller } from '../scoping/middleware.ts';
-import { idFilter } from '../validation.ts';
 import { builder } from './builder.ts';
 import { PAGE_DEFAULT, PAGE_MAX, PageInfo, type PageInfoShape, pageArgs, pageRequest } from './pagination.ts';
 
@@ -61,16 +59,7 @@ builder.queryField('auditEvents', (t) =>
     resolve: async (_root, { first, after, apiKeyId }, ctx, info) => {
       const request = pageRequest('audit', first, after);
       const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'], typeName: 'AuditEvent' });
-      const rows = await ctx.db.auditEvent.findMany({
-        ...query,
-        where: {
-          accountId: memberCaller(ctx).accountId,
-          ...(apiKeyId == null ? {} : { apiKeyId: idFilter(apiKeyId).id }),
-          ...(request.seq === undefined ? {} : { seq: request.seq }),
-        },
-        orderBy: { seq: 'desc' },
-        take: request.take,
-      });
+      const rows = await ctx.data.audit.list({ before: request.before, take: request.take, apiKeyId }, query);
       return request.page(rows);
     },
   }),

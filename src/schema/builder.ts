@@ -51,3 +51,4 @@ builder.addScalarType('JSONObject', JSONObjectResolver, { description: 'A JSON o
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});

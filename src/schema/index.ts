@@ -5,5 +5,6 @@ import './api-keys.ts';
 import './messages.ts';
 import './members.ts';
 import './audit.ts';
+import './inbox.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,13 +1,23 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
-import type { MessageRow } from '../data/messages.ts';
+import type { DeliveryStats as DeliveryStatsShape, MessageRow } from '../data/messages.ts';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError } from '../errors.ts';
-import { accountCaller, keyCaller, resolvedTarget } from '../scoping/middleware.ts';
-import { visibleMessages } from '../scoping/visibility.ts';
+import { resolvedTarget } from '../scoping/middleware.ts';
 import { jsonObject, LIMITS, text } from '../validation.ts';
 import { builder } from './builder.ts';
-import { resolveChannels } from './channel-refs.ts';
 import { Channel } from './channels.ts';
 import { PAGE_DEFAULT, PAGE_MAX, PageInfo, type PageInfoShape, pageArgs, pageRequest } from './pagination.ts';
+
+const DeliveryStats = builder.objectRef<DeliveryStatsShape>('DeliveryStats').implement({
+  description: "What became of a message in its recipients' inboxes and at the account's webhook endpoints.",
+  fields: (t) => ({
+    recipients: t.exposeInt('recipients', { description: 'Inbox items the message created (its recipients at the time of sending).' }),
+    seen: t.exposeInt('seen', { description: 'Of those, how many their recipient has seen.' }),
+    read: t.exposeInt('read', { description: 'Of those, how many their recipient has read.' }),
+    webhooksSucceeded: t.exposeInt('webhooksSucceeded', { description: 'Webhook deliveries of the message that succeeded.' }),
+    webhooksPending: t.exposeInt('webhooksPending', { description: 'Webhook deliveries still being tried.' }),
+    webhooksFailed: t.exposeInt('webhooksFailed', { description: 'Webhook deliveries that gave up.' }),
+  }),
+});
 
 const Message = builder.prismaObject('Message', {
   description: 'What send created: the message, its target and how many recipients it reached.',
@@ -30,6 +40,11 @@ const Message = builder.prismaObject('Message', {
     }),
     recipientCount: t.exposeInt('recipientCount', { description: 'How many distinct recipients the message reached.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    deliveryStats: t.field({
+      type: DeliveryStats,
+      description: "What became of the message in its recipients' inboxes (and, when configured, at webhook endpoints).",
+      resolve: (message, _args, ctx) => ctx.data.messages.deliveryStats(message.id),
+    }),
   }),
 });
 
@@ -59,22 +74,27 @@ builder.queryField('messages', (t) =>
     type: MessageConnection,
     description:
       'Messages the caller may see, newest first. A CHANNELS key sees only the messages whose channels all lie within its scope.',
-    access: 'caller',
+    access: 'account',
     args: { first: t.arg.int(pageArgs.first), after: t.arg.string(pageArgs.after) },
     // Cost: the page's selection once per message asked for (an out-of-range `first` is refused by pageRequest).
     complexity: ({ first }) => ({ field: 1, multiplier: Math.min(first ?? PAGE_DEFAULT, PAGE_MAX) }),
     resolve: async (_root, { first, after }, ctx, info) => {
       const request = pageRequest('message', first, after);
-      const visible = visibleMessages(accountCaller(ctx));
       const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'], typeName: 'Message' });
-      const rows = await ctx.db.message.findMany({
-        ...query,
-        where: request.seq === undefined ? visible : { AND: [visible, { seq: request.seq }] },
-        orderBy: { seq: 'desc' },
-        take: request.take,
-      });
-      return { ...request.page(rows), totalCount: () => ctx.db.message.count({ where: visible }) };
+      const rows = await ctx.data.messages.list({ before: request.before, take: request.take }, query);
+      return { ...request.page(rows), totalCount: () => ctx.data.messages.count() };
     },
+  }),
+);
+
+builder.queryField('message', (t) =>
+  t.prismaField({
+    type: 'Message',
+    nullable: true,
+    description: 'One message the caller may see (as in `messages`); null otherwise.',
+    access: 'account',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, { id }, ctx) => ctx.data.messages.find(id, query),
   }),
 );
 
@@ -114,23 +134,12 @@ builder.mutationField('send', (t) =>
     access: { send: (args) => args.input.target?.channels },
     args: { input: t.arg({ type: SendInput, required: true }) },
     resolve: async (_root, args, ctx, info) => {
-      const { accountId, key } = keyCaller(ctx);
-      const target = resolvedTarget(ctx, info);
       const { message } = args.input;
       const title = text(message.title, 'message.title', LIMITS.title);
       const body = text(message.body, 'message.body', LIMITS.body, { min: 0, multiline: true });
       const data = jsonObject(message.data, 'message.data');
-      const idempotency = ctx.idempotency;
-      const channelIds = target.kind === 'ALL' ? [] : (await resolveChannels(ctx, target.channels, 'target.channels')).map(({ id }) => id);
-      const outcome = await ctx.sendMessage({
-        accountId,
-        keyId: key.id,
-        target: target.kind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channelIds },
-        title,
-        body,
-        data,
-        idempotency,
-      });
+      const { idempotency } = ctx;
+      const outcome = await ctx.data.messages.send(resolvedTarget(ctx, info), { title, body, data }, idempotency);
       switch (outcome.kind) {
         case 'in-use':
           throw new IdempotencyKeyInUseError();
@@ -140,7 +149,6 @@ builder.mutationField('send', (t) =>
           if (idempotency) idempotency.replayed = true;
           return { message: outcome.message };
         case 'sent':
-          ctx.metrics.sendRecipients.inc(outcome.message.recipientCount);
           return { message: outcome.message };
       }
     },

@@ -31,24 +31,31 @@ export const pageArgs = {
   after: { description: 'The endCursor of the previous page.' },
 } as const;
 
-/** A request for one page of the list named `list` (cursors of one list are refused by another). */
+/** The cursor of the row with this `seq` in the list named `list`. */
+export function cursorOf(list: string, seq: bigint | string): string {
+  return Buffer.from(`${list}:${seq}`).toString('base64url');
+}
+
+/** The `seq` a cursor of the list named `list` stands for (cursors of one list are refused by another). */
+export function parseCursor(list: string, cursor: string, field = 'after'): bigint {
+  const match = new RegExp(`^${list}:(\\d{1,19})$`).exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match || BigInt(match[1]) > MAX_SEQ) throw new BadUserInputError(`${field} is not a cursor of this list.`, field);
+  return BigInt(match[1]);
+}
+
+/** A request for one page of the list named `list`. */
 export function pageRequest(list: string, first: number | null | undefined, after: string | null | undefined) {
   const take = first ?? PAGE_DEFAULT;
   if (!Number.isInteger(take) || take < 0 || take > PAGE_MAX) throw new BadUserInputError(`first must be 0 to ${PAGE_MAX}.`, 'first');
-  let before: bigint | undefined;
-  if (after != null) {
-    const match = new RegExp(`^${list}:(\\d{1,19})$`).exec(Buffer.from(after, 'base64url').toString());
-    if (!match || BigInt(match[1]) > MAX_SEQ) throw new BadUserInputError('after is not a cursor of this list.', 'after');
-    before = BigInt(match[1]);
-  }
+  const before = after == null ? undefined : parseCursor(list, after);
   return {
     /** Rows to read: one more than the page, to tell whether another page follows. */
     take: take + 1,
-    /** The filter on `seq` for rows after the cursor. */
-    seq: before === undefined ? undefined : { lt: before },
+    /** Rows come from below this `seq` (the cursor's), newest first. */
+    before,
     /** Edges and page info from the rows read (newest first). */
     page<Row extends { seq: bigint }>(rows: Row[]) {
-      const edges = rows.slice(0, take).map((node) => ({ cursor: Buffer.from(`${list}:${node.seq}`).toString('base64url'), node }));
+      const edges = rows.slice(0, take).map((node) => ({ cursor: cursorOf(list, node.seq), node }));
       const pageInfo: PageInfoShape = {
         hasNextPage: rows.length > take,
         hasPreviousPage: before !== undefined,

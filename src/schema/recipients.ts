@@ -1,13 +1,8 @@
-import { actorOf } from '../context.ts';
-import { audited, createdFields } from '../data/audit.ts';
-import { accountCaller } from '../scoping/middleware.ts';
 import { LIMITS, slugs, text } from '../validation.ts';
 import { builder } from './builder.ts';
-import { resolveChannels } from './channel-refs.ts';
 import { Channel } from './channels.ts';
-import { rethrowUniqueViolation } from './prisma-errors.ts';
 
-builder.prismaObject('Recipient', {
+export const Recipient = builder.prismaObject('Recipient', {
   description: 'Someone messages go to, subscribed to zero or more channels.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -32,22 +27,12 @@ builder.mutationField('createRecipient', (t) =>
   t.prismaField({
     type: 'Recipient',
     description: 'Creates a recipient. A CHANNELS key must subscribe it to at least one channel, all within its scope.',
-    access: { subscribe: (args) => args.input.channels },
+    access: { enrol: (args) => args.input.channels },
     args: { input: t.arg({ type: CreateRecipientInput, required: true }) },
-    resolve: async (query, _root, { input }, ctx) => {
-      const { accountId } = accountCaller(ctx);
-      const externalId = text(input.externalId, 'externalId', LIMITS.externalId);
-      const channels = await resolveChannels(ctx, slugs(input.channels, 'channels'), 'channels');
-      return audited(ctx.db, actorOf(ctx), async (tx) => {
-        const recipient = await tx.recipient
-          .create({
-            ...query,
-            data: { accountId, externalId, channels: { create: channels.map(({ id }) => ({ channelId: id })) } },
-          })
-          .catch(rethrowUniqueViolation(`A recipient with externalId ${JSON.stringify(externalId)} already exists.`, 'externalId'));
-        const changes = createdFields({ externalId, channels: channels.map((c) => c.slug).sort() });
-        return { result: recipient, event: { action: 'RECIPIENT_CREATED', changes } };
-      });
-    },
+    resolve: (query, _root, { input }, ctx) =>
+      ctx.data.recipients.create(
+        { externalId: text(input.externalId, 'externalId', LIMITS.externalId), channels: slugs(input.channels, 'channels') },
+        query,
+      ),
   }),
 );

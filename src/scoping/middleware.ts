@@ -1,7 +1,9 @@
-// The access middleware: a Pothos plugin that wraps every root field with the
-// caller check its `access` option names, and applies the key's scope through
-// the pure rules. It is the one place a refusal becomes an error; a root field
-// without `access` fails the schema build, so nothing is open by accident.
+// The access middleware: a Pothos plugin that wraps every root field (its
+// resolver, and for a subscription the function that opens its stream, so that
+// a refusal comes before any stream) with the caller check its `access` option
+// names, and applies a key's scope through the pure rules. It is the one place
+// a refusal becomes an error; a root field without `access` fails the schema
+// build, so nothing is open by accident.
 import SchemaBuilder, {
   BasePlugin,
   type FieldNullability,
@@ -13,54 +15,91 @@ import SchemaBuilder, {
   type TypeParam,
 } from '@pothos/core';
 import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
-import type { ApiKeyCaller, Caller, MemberCaller } from '../auth/caller.ts';
-import { BadUserInputError, ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import type { AccountCaller, ApiKeyCaller, Caller, MemberCaller, RecipientCaller } from '../auth/caller.ts';
+import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.ts';
 import { listForMessage } from '../validation.ts';
-import { checkSubscription, type Refusal, resolveTarget, type Target } from './rules.ts';
+import { checkEnrolment, checkRecipientAccess, type Refusal, resolveTarget, type Target } from './rules.ts';
+
+/** A recipient a field names, as the middleware loads it to check a key's scope. */
+export interface RecipientRef {
+  id: string;
+  externalId: string;
+  /** Its channels' slugs, sorted. */
+  channels: string[];
+}
+
+/** How a field names the recipient it acts on. */
+export type RecipientLookup = { externalId: string } | { id: string };
 
 /**
  * - `member`: members of the account only;
- * - `caller`: any authenticated caller (what a key sees is narrowed by the data filters in ./visibility.ts);
+ * - `account`: members and API keys (what a key sees is narrowed by the data filters in ./visibility.ts);
+ * - `inbox`: recipient tokens only (a recipient's own inbox);
  * - `send`: API keys only; the requested slugs are resolved against the key's scope;
- * - `subscribe`: any caller; a key may only name its own channels.
+ * - `enrol`: members and keys; a key may only enrol a new recipient in its own channels;
+ * - `recipient`: members and keys, about an existing recipient: a key must reach it (one of its
+ *   channels), may replace only its own channels (`channels`), and with `allKeysOnly` must be an ALL key.
  */
 export type Access<Args> =
   | 'member'
-  | 'caller'
+  | 'account'
+  | 'inbox'
   | { send: (args: Args) => readonly string[] | null | undefined }
-  | { subscribe: (args: Args) => readonly string[] };
+  | { enrol: (args: Args) => readonly string[] }
+  | {
+      recipient: (args: Args) => RecipientLookup;
+      channels?: (args: Args) => readonly string[];
+      allKeysOnly?: boolean;
+    };
 
-/** Where the middleware leaves the target it resolved for a `send` field: the request's context. */
-interface SendTargets {
-  sendTargets: Map<string | number, Target>;
+/** What the middleware resolved for one root field, by its response key (aliases are separate fields). */
+export type Resolution = { kind: 'target'; target: Target } | { kind: 'recipient'; recipient: RecipientRef; channels?: string[] };
+
+/** Where the middleware leaves what it resolved, and how it loads a recipient: the request's context. */
+export interface AccessContext {
+  caller: Caller;
+  resolved: Map<string | number, Resolution>;
+  loadRecipient(lookup: RecipientLookup): Promise<RecipientRef | null>;
 }
 
-/** The target the middleware resolved for this `send` field (by its response key: aliases are separate sends). */
-export function resolvedTarget(context: SendTargets, info: Pick<GraphQLResolveInfo, 'path'>): Target {
-  const target = context.sendTargets.get(info.path.key);
-  if (!target) throw new Error('resolvedTarget: the field has no `send` access rule');
-  return target;
+function resolution<K extends Resolution['kind']>(
+  context: Pick<AccessContext, 'resolved'>,
+  info: Pick<GraphQLResolveInfo, 'path'>,
+  kind: K,
+): Extract<Resolution, { kind: K }> {
+  const found = context.resolved.get(info.path.key);
+  if (found?.kind !== kind) throw new Error(`the field has no \`${kind}\` access rule`);
+  return found as Extract<Resolution, { kind: K }>;
+}
+
+/** The target the middleware resolved for this `send` field. */
+export function resolvedTarget(context: Pick<AccessContext, 'resolved'>, info: Pick<GraphQLResolveInfo, 'path'>): Target {
+  return resolution(context, info, 'target').target;
+}
+
+/** The recipient the middleware found for this `recipient` field, and its channels after the change (when the rule names channels). */
+export function resolvedRecipient(
+  context: Pick<AccessContext, 'resolved'>,
+  info: Pick<GraphQLResolveInfo, 'path'>,
+): { recipient: RecipientRef; channels?: string[] } {
+  return resolution(context, info, 'recipient');
+}
+
+function callerOf<K extends Caller['kind']>(context: { caller: Caller }, ...kinds: K[]): Extract<Caller, { kind: K }> {
+  if (!kinds.includes(context.caller.kind as K)) throw new Error(`the field admits ${kinds.join(' and ')} callers only`);
+  return context.caller as Extract<Caller, { kind: K }>;
 }
 
 /** The caller of a field whose access rule admits keys only. */
-export function keyCaller(context: { caller: Caller }): ApiKeyCaller {
-  if (context.caller.kind !== 'key') throw new Error('keyCaller: the field admits API keys only');
-  return context.caller;
-}
-
+export const keyCaller = (context: { caller: Caller }): ApiKeyCaller => callerOf(context, 'key');
 /** The caller of a field whose access rule admits members only. */
-export function memberCaller(context: { caller: Caller }): MemberCaller {
-  if (context.caller.kind !== 'member') throw new Error('memberCaller: the field admits members only');
-  return context.caller;
-}
-
+export const memberCaller = (context: { caller: Caller }): MemberCaller => callerOf(context, 'member');
 /** The caller of a field open to members and keys. */
-export function accountCaller(context: { caller: Caller }): MemberCaller | ApiKeyCaller {
-  if (context.caller.kind === 'anonymous') throw new Error('accountCaller: the field admits authenticated callers only');
-  return context.caller;
-}
+export const accountCaller = (context: { caller: Caller }): AccountCaller => callerOf(context, 'member', 'key');
+/** The caller of an inbox field: a recipient token. */
+export const recipientCaller = (context: { caller: Caller }): RecipientCaller => callerOf(context, 'recipient');
 
-function refusalError(key: ApiKeyCaller['key'], refusal: Refusal, verb: string): Error {
+function refusalError(key: ApiKeyCaller['key'], refusal: Refusal, verb: string, recipient?: RecipientRef): Error {
   switch (refusal.reason) {
     case 'EMPTY_TARGET':
       return new BadUserInputError(
@@ -71,8 +110,65 @@ function refusalError(key: ApiKeyCaller['key'], refusal: Refusal, verb: string):
       return new ForbiddenError(`API key "${key.name}" is channel scoped: a recipient it creates needs at least one of its channels.`);
     case 'OUTSIDE_SCOPE':
       return new ForbiddenError(`API key "${key.name}" may not ${verb} channels: ${listForMessage(refusal.slugs)}`);
+    case 'RECIPIENT_OUTSIDE_SCOPE':
+      return new ForbiddenError(
+        `API key "${key.name}" may not reach recipient ${JSON.stringify(recipient?.externalId ?? '')}: it is in none of the key's channels.`,
+      );
+    case 'ALL_KEYS_ONLY':
+      return new ForbiddenError(`API key "${key.name}" is channel scoped: only members and All Recipients keys may do this.`);
   }
 }
+
+const INBOX_ONLY = (field: string) =>
+  new ForbiddenError(`A recipient token may read and mark its own inbox only: ${field} is for members and API keys.`);
+
+/**
+ * Checks the caller against the field's rule and records what it resolved;
+ * throws the refusal. Only a `recipient` rule waits (it loads the recipient):
+ * every other rule decides at once, so most fields pay no promise for their check.
+ */
+function admit(access: Access<object>, field: string, args: object, context: AccessContext, key: string | number): void | Promise<void> {
+  const { caller } = context;
+  if (caller.kind === 'anonymous') throw new UnauthenticatedError();
+  if (access === 'inbox') {
+    if (caller.kind !== 'recipient')
+      throw new ForbiddenError(`${field} is a recipient's own inbox: use a recipient token (createRecipientToken).`);
+    return;
+  }
+  if (caller.kind === 'recipient') throw INBOX_ONLY(field);
+  if (access === 'account') return;
+  if (access === 'member') {
+    if (caller.kind !== 'member') throw new ForbiddenError(`API keys cannot use ${field}: it is for members of the account.`);
+    return;
+  }
+  if ('send' in access) {
+    if (caller.kind !== 'key') throw new ForbiddenError(`${field} needs an API key: members manage the account, API keys send.`);
+    const decision = resolveTarget(caller.key.scope, access.send(args));
+    if (!decision.ok) throw refusalError(caller.key, decision, 'target');
+    context.resolved.set(key, { kind: 'target', target: decision.target });
+    return;
+  }
+  if ('enrol' in access) {
+    if (caller.kind !== 'key') return;
+    const decision = checkEnrolment(caller.key.scope, access.enrol(args));
+    if (!decision.ok) throw refusalError(caller.key, decision, 'subscribe recipients to');
+    return;
+  }
+  const lookup = access.recipient(args);
+  const channels = access.channels?.(args);
+  return context.loadRecipient(lookup).then((recipient) => {
+    if (!recipient) throw new NotFoundError('Recipient', 'externalId' in lookup ? lookup.externalId : lookup.id);
+    if (caller.kind === 'member') {
+      context.resolved.set(key, { kind: 'recipient', recipient, channels: channels && [...new Set(channels)] });
+      return;
+    }
+    const decision = checkRecipientAccess(caller.key.scope, recipient.channels, { channels, allKeysOnly: access.allKeysOnly });
+    if (!decision.ok) throw refusalError(caller.key, decision, 'change recipients in', recipient);
+    context.resolved.set(key, { kind: 'recipient', recipient, channels: decision.channels });
+  });
+}
+
+type Resolver<Types extends SchemaTypes> = GraphQLFieldResolver<unknown, Types['Context'], object>;
 
 export class AccessPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override onOutputFieldConfig(fieldConfig: PothosOutputFieldConfig<Types>): PothosOutputFieldConfig<Types> {
@@ -83,33 +179,23 @@ export class AccessPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
     return fieldConfig;
   }
 
-  override wrapResolve(
-    resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
-    fieldConfig: PothosOutputFieldConfig<Types>,
-  ): GraphQLFieldResolver<unknown, Types['Context'], object> {
+  /** A subscription's rule runs when it subscribes (before its stream opens), not per event. */
+  override wrapResolve(resolver: Resolver<Types>, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> {
+    if (fieldConfig.kind === 'Subscription') return resolver;
+    return this.guard(resolver, fieldConfig);
+  }
+
+  override wrapSubscribe(subscribe: Resolver<Types> | undefined, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> | undefined {
+    return subscribe && this.guard(subscribe, fieldConfig);
+  }
+
+  private guard(resolver: Resolver<Types>, fieldConfig: PothosOutputFieldConfig<Types>): Resolver<Types> {
     const access = fieldConfig.pothosOptions.access as Access<object> | undefined;
     if (!access) return resolver;
     const field = fieldConfig.name;
     return (parent, args, context, info) => {
-      const { caller } = context as { caller: Caller };
-      if (caller.kind === 'anonymous') throw new UnauthenticatedError();
-      if (access === 'caller') return resolver(parent, args, context, info);
-      if (access === 'member') {
-        if (caller.kind !== 'member') throw new ForbiddenError(`API keys cannot use ${field}: it is for members of the account.`);
-        return resolver(parent, args, context, info);
-      }
-      if ('send' in access) {
-        if (caller.kind !== 'key') throw new ForbiddenError(`${field} needs an API key: members manage the account, API keys send.`);
-        const decision = resolveTarget(caller.key.scope, access.send(args));
-        if (!decision.ok) throw refusalError(caller.key, decision, 'target');
-        (context as SendTargets).sendTargets.set(info.path.key, decision.target);
-        return resolver(parent, args, context, info);
-      }
-      if (caller.kind === 'key') {
-        const decision = checkSubscription(caller.key.scope, access.subscribe(args));
-        if (!decision.ok) throw refusalError(caller.key, decision, 'subscribe recipients to');
-      }
-      return resolver(parent, args, context, info);
+      const pending = admit(access, field, args, context as AccessContext, info.path.key);
+      return pending ? pending.then(() => resolver(parent, args, context, info)) : resolver(parent, args, context, info);
     };
   }
 }

@@ -7,7 +7,14 @@ export type KeyScope = { kind: 'ALL' } | { kind: 'CHANNELS'; channels: readonly 
 /** Who a send reaches: every recipient of the account, or the recipients of these channels. */
 export type Target = { kind: 'ALL' } | { kind: 'CHANNELS'; channels: readonly string[] };
 
-export type Refusal = { reason: 'OUTSIDE_SCOPE'; slugs: string[] } | { reason: 'EMPTY_TARGET' } | { reason: 'NO_CHANNEL' };
+export type Refusal =
+  | { reason: 'OUTSIDE_SCOPE'; slugs: string[] }
+  | { reason: 'EMPTY_TARGET' }
+  | { reason: 'NO_CHANNEL' }
+  /** The recipient is in none of the key's channels. */
+  | { reason: 'RECIPIENT_OUTSIDE_SCOPE' }
+  /** Only members and ALL keys may do this (erasing a recipient). */
+  | { reason: 'ALL_KEYS_ONLY' };
 
 export type Decision<T> = ({ ok: true } & T) | ({ ok: false } & Refusal);
 
@@ -40,12 +47,42 @@ export function resolveTarget(scope: KeyScope, requested: readonly string[] | nu
   return { ok: true, target: { kind: 'CHANNELS', channels: slugs } };
 }
 
-/** A key may subscribe a new recipient only to its own channels; a CHANNELS key to at least one. */
-export function checkSubscription(scope: KeyScope, channels: readonly string[]): Decision<object> {
+/** A key may enrol a new recipient only in its own channels; a CHANNELS key in at least one. */
+export function checkEnrolment(scope: KeyScope, channels: readonly string[]): Decision<object> {
   const slugs = normalizeSlugs(channels);
   if (scope.kind === 'CHANNELS' && slugs.length === 0) return { ok: false, reason: 'NO_CHANNEL' };
   const refused = outside(scope, slugs);
   return refused.length > 0 ? { ok: false, reason: 'OUTSIDE_SCOPE', slugs: refused } : { ok: true };
+}
+
+/** Which recipients a key reaches (reads, tokens, edits): a CHANNELS key, those in at least one of its channels. */
+export function canReachRecipient(scope: KeyScope, recipientChannels: readonly string[]): boolean {
+  if (scope.kind === 'ALL') return true;
+  const allowed = new Set(scope.channels);
+  return recipientChannels.some((slug) => allowed.has(slug));
+}
+
+/**
+ * What a key may do to a recipient it names: reach it (see canReachRecipient);
+ * with `allKeysOnly`, nothing unless it is an ALL key; with `channels`, replace
+ * its channels. A CHANNELS key replaces only those within its scope: it may name
+ * only its own channels, and the recipient's others stay as they are (it cannot
+ * see them). The decision carries the recipient's channels after the change.
+ */
+export function checkRecipientAccess(
+  scope: KeyScope,
+  recipientChannels: readonly string[],
+  { channels, allKeysOnly = false }: { channels?: readonly string[]; allKeysOnly?: boolean } = {},
+): Decision<{ channels?: string[] }> {
+  if (allKeysOnly && scope.kind !== 'ALL') return { ok: false, reason: 'ALL_KEYS_ONLY' };
+  if (!canReachRecipient(scope, recipientChannels)) return { ok: false, reason: 'RECIPIENT_OUTSIDE_SCOPE' };
+  if (channels === undefined) return { ok: true };
+  const given = normalizeSlugs(channels);
+  const refused = outside(scope, given);
+  if (refused.length > 0) return { ok: false, reason: 'OUTSIDE_SCOPE', slugs: refused };
+  if (scope.kind === 'ALL') return { ok: true, channels: given };
+  const kept = recipientChannels.filter((slug) => !scope.channels.includes(slug));
+  return { ok: true, channels: [...new Set([...kept, ...given])] };
 }
 
 /** Which messages a key sees: a CHANNELS key, those that went only to its channels. */

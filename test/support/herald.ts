@@ -33,6 +33,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Tests make many requests with one key: only the rate-limit tests set a real limit.
     keyRateLimitPerMinute: 100_000,
     redisUrl: null,
+    streams: { perRecipient: 10, perInstance: 20_000 },
+    wsMaxPayloadBytes: 65_536,
     ...overrides,
   };
 }

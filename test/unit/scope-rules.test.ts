@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { canSeeMessage, checkSubscription, type KeyScope, resolveTarget } from '../../src/scoping/rules.ts';
+import { canSeeMessage, checkEnrolment, type KeyScope, resolveTarget } from '../../src/scoping/rules.ts';
 
 const ALL: KeyScope = { kind: 'ALL' };
 const MARKETING: KeyScope = { kind: 'CHANNELS', channels: ['marketing', 'test-devices'] };
@@ -114,7 +114,7 @@ describe('resolveTarget: generated cases', () => {
   });
 });
 
-describe('checkSubscription (createRecipient with a key)', () => {
+describe('checkEnrolment (createRecipient with a key)', () => {
   test.for([
     ['ALL key, no channels', ALL, [], { ok: true }],
     ['ALL key, any channels', ALL, ['billing'], { ok: true }],
@@ -122,7 +122,7 @@ describe('checkSubscription (createRecipient with a key)', () => {
     ['CHANNELS key, no channel', MARKETING, [], { ok: false, reason: 'NO_CHANNEL' }],
     ['CHANNELS key, a channel outside', MARKETING, ['marketing', 'vip'], { ok: false, reason: 'OUTSIDE_SCOPE', slugs: ['vip'] }],
   ] as const)('%s', ([, scope, channels, expected]) => {
-    expect(checkSubscription(scope, channels)).toEqual(expected);
+    expect(checkEnrolment(scope, channels)).toEqual(expected);
   });
 });
 

@@ -1,0 +1,126 @@
+// Single process or fleet, decided once, here. The embedded database has one
+// process: failed authentications, key lookups and rate limits live in its
+// memory. PostgreSQL may serve a fleet: they live in the database or Redis, so
+// that every instance agrees. Either way this builds the stores, the bus and the
+// inbox hub, and owns their start and stop (and the background timers).
+import type { FailureStores } from './auth/authenticate.ts';
+import { databaseFailureStore, memoryFailureStore } from './auth/failures.ts';
+import { RecipientTokens } from './auth/recipient-tokens.ts';
+import type { Config } from './config.ts';
+import { ApiKeyStore } from './data/api-keys.ts';
+import { KeyCache } from './data/key-cache.ts';
+import { purgeExpiredIdempotencyKeys } from './data/messages.ts';
+import { UsageCounter } from './data/usage.ts';
+import type { Database } from './db/index.ts';
+import type { Logger } from './logger.ts';
+import { MemoryRateLimiter, type RateLimiter } from './rate-limits/limiter.ts';
+import { PostgresRateLimiter } from './rate-limits/postgres.ts';
+import { RedisRateLimiter } from './rate-limits/redis.ts';
+import type { Bus } from './realtime/bus.ts';
+import { InboxHub } from './realtime/hub.ts';
+import { PostgresBus } from './realtime/postgres-bus.ts';
+import { RedisBus } from './realtime/redis-bus.ts';
+
+export interface Topology {
+  kind: 'single' | 'fleet';
+  failures: FailureStores;
+  keys: ApiKeyStore;
+  limiter: RateLimiter;
+  usage: UsageCounter;
+  bus: Bus;
+  hub: InboxHub;
+  tokens: RecipientTokens;
+  /** Stops the timers, ends the open streams, closes the bus and the stores, and writes the usage counted since the last write. */
+  close(): Promise<void>;
+}
+
+export interface TopologyOptions {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** How often counted key usage is written (tests shorten it). */
+  usageFlushMs?: number;
+}
+
+const PURGE_EVERY_MS = 10 * 60_000;
+
+/** Logs a recurring failure at most once a minute. */
+function throttled(logger: Logger, message: string): (error: unknown) => void {
+  let last = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - last < 60_000) return;
+    last = now;
+    logger.error({ err: error }, message);
+  };
+}
+
+function createRateLimiter(config: Config, db: Database, logger: Logger, single: boolean): RateLimiter {
+  if (single) return new MemoryRateLimiter();
+  // Redis when REDIS_URL is set (the cheaper: see the README), or else the database.
+  if (!config.redisUrl) return new PostgresRateLimiter(db.prisma);
+  return new RedisRateLimiter(
+    config.redisUrl,
+    (error) => logger.error({ err: error }, 'Redis is unreachable: rate limits fall back to this instance alone until it answers'),
+    () => logger.info('Redis answers again: rate limits are shared by the fleet again'),
+  );
+}
+
+function createBus(config: Config, db: Database, logger: Logger, single: boolean): Bus {
+  if (!single && config.redisUrl) {
+    return new RedisBus(
+      config.redisUrl,
+      (error) =>
+        logger.error({ err: error }, 'Redis is unreachable: inbox events no longer reach other instances (streams resume with after)'),
+      () => logger.info('Redis answers again: inbox events reach every instance again'),
+    );
+  }
+  return new PostgresBus(
+    db.url,
+    db.sql,
+    (error) =>
+      logger.error({ err: error }, 'the database cannot carry inbox events: open streams miss them until it can (they resume with after)'),
+    () => logger.info('inbox events flow again'),
+  );
+}
+
+/** Builds everything and starts listening to the bus: resolves once the instance can serve streams. */
+export async function createTopology({ config, db, logger, usageFlushMs }: TopologyOptions): Promise<Topology> {
+  const single = db.target.kind === 'embedded';
+  const local = memoryFailureStore(config.authFailures);
+  const failures = { local, shared: single ? local : databaseFailureStore(db.prisma, config.authFailures) };
+  const keys = new ApiKeyStore(db.prisma, db.sql, single ? new KeyCache() : undefined);
+  const usage = new UsageCounter(db.prisma, (error) => logger.error({ err: error }, 'writing key usage failed'), usageFlushMs);
+  const limiter = createRateLimiter(config, db, logger, single);
+  const bus = createBus(config, db, logger, single);
+  const hub = new InboxHub(db.sql, config.streams, throttled(logger, 'delivering inbox events failed'));
+  const tokens = new RecipientTokens(db.prisma);
+  await bus.start(hub.handle);
+  hub.start();
+
+  // Expired idempotency records go every 10 minutes (lookups ignore them anyway).
+  const purge = setInterval(
+    () =>
+      void purgeExpiredIdempotencyKeys(db.prisma).catch((error) => logger.warn({ err: error }, 'purging expired idempotency keys failed')),
+    PURGE_EVERY_MS,
+  );
+  purge.unref();
+
+  return {
+    kind: single ? 'single' : 'fleet',
+    failures,
+    keys,
+    limiter,
+    usage,
+    bus,
+    hub,
+    tokens,
+    async close() {
+      clearInterval(purge);
+      hub.close();
+      await bus.close();
+      await limiter.close();
+      await usage.close();
+    },
+  };
+}
