@@ -42,9 +42,22 @@ describe('tenantClient', () => {
     const db = tenantClient(herald.db.prisma, us.id);
     await expect(db.apiKeyChannel.findMany()).rejects.toThrow(/reached through its owner/);
     await expect(db.recipientChannel.count()).rejects.toThrow(/reached through its owner/);
+    await expect(db.delivery.count()).rejects.toThrow(/reached through its owner/);
+    await expect(db.apiKeyUsage.findMany()).rejects.toThrow(/reached through its owner/);
     // (A filter that matches nothing: should the guard ever go, this test must not delete other tests' rows.)
     await expect(db.messageChannel.deleteMany({ where: { channelId: randomUUID() } })).rejects.toThrow(/reached through its owner/);
     // The allowed twin: through the owner, confined to the account.
     expect(await db.apiKey.findMany({ select: { channels: true } })).toEqual([]);
+  });
+
+  test('deny by default: a model the tenant client does not list is refused, not passed through', async ({ account, herald }) => {
+    const us = await herald.db.prisma.account.findUniqueOrThrow({ where: { slug: account.slug } });
+    const db = tenantClient(herald.db.prisma, us.id);
+    await expect(db.account.findMany()).rejects.toThrow(/not an account's data/);
+    await expect(db.authFailure.count()).rejects.toThrow(/not an account's data/);
+    await expect(db.signingKey.findMany()).rejects.toThrow(/not an account's data/);
+    await expect(db.idempotencyKey.deleteMany({ where: { key: randomUUID() } })).rejects.toThrow(/not an account's data/);
+    // The allowed twin: a listed model, confined.
+    expect(await db.channel.count()).toBe(0);
   });
 });

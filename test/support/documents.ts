@@ -134,3 +134,39 @@ export const DashboardMessages = graphql(`
     }
   }
 `);
+
+export const CreateRecipientToken = graphql(`
+  mutation CreateRecipientToken($input: CreateRecipientTokenInput!) {
+    createRecipientToken(input: $input) { token expiresAt recipient { id externalId channels { slug } } }
+  }
+`);
+
+export const Inbox = graphql(`
+  query Inbox($first: Int, $after: String, $filter: InboxFilter) {
+    inbox(first: $first, after: $after, filter: $filter) {
+      totalCount
+      unreadCount
+      unseenCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id title body data channels createdAt seenAt readAt archivedAt } }
+    }
+  }
+`);
+
+export const MarkInbox = graphql(`
+  mutation MarkInbox($input: MarkInboxInput!) {
+    markInbox(input: $input) { updated unreadCount unseenCount }
+  }
+`);
+
+export const MessageById = graphql(`
+  query MessageById($id: ID!) {
+    message(id: $id) { id title recipientCount channels { slug } deliveryStats { recipients seen read webhooksSucceeded webhooksPending webhooksFailed } }
+  }
+`);
+
+export const InboxEvents = graphql(`
+  subscription InboxEvents($after: String) {
+    inbox(after: $after) { kind cursor unreadCount unseenCount item { id title channels seenAt readAt archivedAt } }
+  }
+`);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { test as base } from 'vitest';
 import type { CreateApiKeyInput, ScopeInput, SendInput, SendMutation } from '../generated/graphql.ts';
-import { Channels, CreateApiKey, CreateChannel, CreateRecipient, RollApiKey, Send } from './documents.ts';
+import { Channels, CreateApiKey, CreateChannel, CreateRecipient, CreateRecipientToken, RollApiKey, Send } from './documents.ts';
 import { dataOf, type RequestOptions, type Result, TestHerald } from './herald.ts';
 
 export class TestAccount {
@@ -55,8 +55,32 @@ export class TestAccount {
     return new TestKey(this.herald, key.id, key.name, rollApiKey.secret);
   }
 
+  /** A recipient token minted by a member of this account: the recipient reads its inbox with it. */
+  async inboxOf(externalId: string, ttlSeconds?: number): Promise<TestRecipient> {
+    const { createRecipientToken } = dataOf(await this.run(CreateRecipientToken, { input: { externalId, ttlSeconds } }));
+    return new TestRecipient(this.herald, externalId, createRecipientToken.recipient.id, createRecipientToken.token);
+  }
+
   snapshot(): Promise<unknown> {
     return this.herald.snapshot(this.slug);
+  }
+}
+
+/** One recipient, with a token for its own inbox. */
+export class TestRecipient {
+  constructor(
+    readonly herald: TestHerald,
+    readonly externalId: string,
+    readonly id: string,
+    readonly token: string,
+  ) {}
+
+  run<R, V>(document: TypedDocumentNode<R, V>, variables?: V): Promise<Result<R>> {
+    return this.herald.execute(document, variables, { token: this.token });
+  }
+
+  toString(): string {
+    return `TestRecipient(${this.externalId})`;
   }
 }
 

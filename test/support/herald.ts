@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
 import { type Config, DEFAULT_LIMITS } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/index.ts';
+import { createHeraldServer, type HeraldServer } from '../../src/server.ts';
 import { createHerald, type Herald } from '../../src/yoga.ts';
 
 /** Where in-process test requests come from unless a test says otherwise. */
@@ -59,6 +60,8 @@ export interface RequestOptions {
 }
 
 export class TestHerald {
+  private listening: { server: HeraldServer; base: string } | null = null;
+
   private constructor(
     readonly db: Database,
     readonly yoga: Herald,
@@ -113,7 +116,23 @@ export class TestHerald {
     return this.db.target.kind;
   }
 
+  /** The server on a loopback port (SSE and WebSocket streams need a socket): its base URL. */
+  async listen(): Promise<string> {
+    if (this.listening) return this.listening.base;
+    const server = createHeraldServer(this.yoga);
+    await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.server.address() as { port: number };
+    this.listening = { server, base: `http://127.0.0.1:${port}` };
+    return this.listening.base;
+  }
+
   async close(): Promise<void> {
+    if (this.listening) {
+      const { server } = this.listening;
+      await server.endStreams();
+      server.server.closeAllConnections();
+      await new Promise((resolve) => server.server.close(resolve));
+    }
     await this.yoga.dispose();
     await this.db.close();
   }

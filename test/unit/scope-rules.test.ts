@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { canSeeMessage, checkEnrolment, type KeyScope, resolveTarget } from '../../src/scoping/rules.ts';
+import {
+  canReachRecipient,
+  canSeeMessage,
+  checkEnrolment,
+  checkRecipientAccess,
+  type KeyScope,
+  resolveTarget,
+} from '../../src/scoping/rules.ts';
 
 const ALL: KeyScope = { kind: 'ALL' };
 const MARKETING: KeyScope = { kind: 'CHANNELS', channels: ['marketing', 'test-devices'] };
@@ -139,5 +146,67 @@ describe('canSeeMessage', () => {
     ],
   ] as const)('%s', ([, scope, message, expected]) => {
     expect(canSeeMessage(scope, message)).toBe(expected);
+  });
+});
+
+describe('checkRecipientAccess (a key naming an existing recipient)', () => {
+  const BOTH: KeyScope = { kind: 'CHANNELS', channels: ['marketing', 'billing'] };
+  test.for([
+    ['ALL key reaches any recipient', ALL, [], {}, { ok: true }],
+    ['CHANNELS key reaches a recipient in its channel', MARKETING, ['marketing', 'vip'], {}, { ok: true }],
+    [
+      'CHANNELS key does not reach a recipient in none of its channels',
+      MARKETING,
+      ['vip'],
+      {},
+      { ok: false, reason: 'RECIPIENT_OUTSIDE_SCOPE' },
+    ],
+    ['CHANNELS key does not reach a recipient in no channel', MARKETING, [], {}, { ok: false, reason: 'RECIPIENT_OUTSIDE_SCOPE' }],
+    ['allKeysOnly: an ALL key may', ALL, ['vip'], { allKeysOnly: true }, { ok: true }],
+    [
+      'allKeysOnly: a CHANNELS key may not, even for its own recipient',
+      MARKETING,
+      ['marketing'],
+      { allKeysOnly: true },
+      { ok: false, reason: 'ALL_KEYS_ONLY' },
+    ],
+    ['ALL key replaces the channels with the given ones', ALL, ['vip'], { channels: ['marketing'] }, { ok: true, channels: ['marketing'] }],
+    [
+      'CHANNELS key replaces only its own channels: the others stay',
+      BOTH,
+      ['marketing', 'vip'],
+      { channels: ['billing'] },
+      { ok: true, channels: ['vip', 'billing'] },
+    ],
+    ['CHANNELS key may remove its own channels', MARKETING, ['marketing', 'vip'], { channels: [] }, { ok: true, channels: ['vip'] }],
+    [
+      'CHANNELS key may not name a channel outside its scope',
+      MARKETING,
+      ['marketing'],
+      { channels: ['marketing', 'vip'] },
+      { ok: false, reason: 'OUTSIDE_SCOPE', slugs: ['vip'] },
+    ],
+  ] as const)('%s', ([, scope, recipientChannels, options, expected]) => {
+    expect(checkRecipientAccess(scope, recipientChannels, options)).toEqual(expected);
+  });
+
+  test('whatever a CHANNELS key asks, the recipient’s channels outside its scope never change', () => {
+    const slug = fc.constantFrom<string>('marketing', 'billing', 'vip', 'ops', 'news');
+    fc.assert(
+      fc.property(fc.uniqueArray(slug, { minLength: 1 }), fc.uniqueArray(slug), fc.uniqueArray(slug), (own, before, given) => {
+        const scope: KeyScope = { kind: 'CHANNELS', channels: own };
+        const decision = checkRecipientAccess(scope, before, { channels: given });
+        if (!canReachRecipient(scope, before)) {
+          expect(decision).toEqual({ ok: false, reason: 'RECIPIENT_OUTSIDE_SCOPE' });
+        } else if (given.some((s) => !own.includes(s))) {
+          expect(decision).toMatchObject({ ok: false, reason: 'OUTSIDE_SCOPE' });
+        } else {
+          if (!decision.ok || !decision.channels) throw new Error('allowed without channels');
+          const outside = (list: readonly string[]) => list.filter((s) => !own.includes(s)).sort();
+          expect(outside(decision.channels)).toEqual(outside(before));
+          expect(decision.channels.filter((s) => own.includes(s)).sort()).toEqual([...given].sort());
+        }
+      }),
+    );
   });
 });
