@@ -24,6 +24,8 @@ export interface Results {
   failures: string[];
   /** Median time to ready of `node dist/main.js` on PostgreSQL with nothing to migrate. */
   startupMs: number | null;
+  /** Figures a part of the run measured on its own (the inbox, the imports…), by their key in latest.json. */
+  figures: Record<string, number | null>;
 }
 
 export const RESULTS_PATH = resolve(import.meta.dirname, 'results/latest.json');
@@ -55,7 +57,7 @@ function table(header: string[], lines: (string | number | null)[][]): string {
   return [render(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(render)].join('\n');
 }
 
-export function summarize({ settings, rows, fanouts, failures, startupMs }: Results) {
+export function summarize({ settings, rows, fanouts, failures, startupMs, figures }: Results) {
   const rps = (name: string) => rows.find((r) => r.name === name)?.load.rps ?? null;
   const yoga = rps('yoga-hello');
   const versus = (value: number | null) => (value === null || !yoga ? null : value / yoga);
@@ -109,6 +111,9 @@ export function summarize({ settings, rows, fanouts, failures, startupMs }: Resu
     fanout_100k_request_peak_rss_mb_embedded: round(fanout('embedded')?.fanoutPeakRssMb, 1),
     fanout_100k_request_peak_rss_mb_postgres: round(fanout('postgres')?.fanoutPeakRssMb, 1),
     startup_ms_postgres: round(startupMs, 0),
+    ...Object.fromEntries(Object.entries(figures).map(([key, value]) => [key, round(value, 3)])),
+    /** Which of the keys above the parts measured on their own (printed after the tables). */
+    figure_keys: Object.keys(figures),
     rows: ordered.map(({ name, database, load }) => ({
       name,
       database,
@@ -167,6 +172,10 @@ export function render(summary: Summary): string {
     `key verification overhead: ${summary.key_verification_overhead ?? '-'} embedded (cached), ${summary.key_verification_overhead_postgres ?? '-'} PostgreSQL (read every request)`,
     `safe sending (rate-limited key + Idempotency-Key) vs send: ${summary.send_postgres_limited_vs_send_postgres ?? '-'} with the limits in Redis, ${summary.send_postgres_limited_pgstore_vs_send_postgres_pgstore ?? '-'} in PostgreSQL; send with Redis vs PostgreSQL limits: ${summary.send_postgres_vs_send_postgres_pgstore ?? '-'}`,
   ];
+  if (summary.figure_keys.length) {
+    const values = summary as unknown as Record<string, number | null>;
+    lines.push('', ...summary.figure_keys.map((key) => `${key}: ${values[key] ?? '-'}`));
+  }
   if (summary.failures.length) lines.push('', 'FAILED:', ...summary.failures.map((f) => `  ${f}`));
   return lines.join('\n');
 }

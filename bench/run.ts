@@ -5,6 +5,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { measureFanout } from './fanout.ts';
+import { measureInbox, measureLatency } from './inbox.ts';
 import { type LoadResult, type LoadSettings, measureLoad, type Workload } from './load.ts';
 import { createTempDatabase } from './postgres.ts';
 import { type DatabaseKind, type Fanout, type Row, render, summarize, writeSummary } from './report.ts';
@@ -31,6 +32,7 @@ const redisUrl = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 
 const rows: Row[] = [];
 let startupMs: number | null = null;
+const figures: Record<string, number | null> = {};
 const fanouts: Fanout[] = [];
 const failures: string[] = [];
 const cleanups = new Set<() => Promise<void>>();
@@ -186,6 +188,47 @@ async function postgresRows(): Promise<void> {
   });
 }
 
+/**
+ * The live inbox, on PostgreSQL with Redis as a fleet runs: a fresh server
+ * (its RSS then is start-up and the streams) holding 10,000 idle SSE streams,
+ * one send to all of them, then the latency of one event on one instance and
+ * across two (send through A, the stream on B).
+ */
+async function inboxRows(): Promise<void> {
+  const database = await createTempDatabase(adminUrl);
+  await withCleanup(database.drop, async () => {
+    await seedDatabase(database.url);
+    await measureInboxRows(database.url);
+  });
+}
+
+async function measureInboxRows(databaseUrl: string): Promise<void> {
+  const env = { REDIS_URL: redisUrl };
+  await step('inbox-10k postgres', () =>
+    withServer(startHerald('herald-inbox', databaseUrl, [], env), async (server) => {
+      const result = await measureInbox(server, databaseUrl);
+      figures.inbox_subscribers_10k_rss_mb = result.rssMb;
+      figures.inbox_subscribers_10k_rss_before_mb = result.rssBeforeMb;
+      figures.inbox_fanout_10k_p50_ms = result.fanoutP50Ms;
+      figures.inbox_fanout_10k_p99_ms = result.fanoutP99Ms;
+      console.error(
+        `  ${result.subscribers} streams: RSS ${result.rssMb.toFixed(0)} MB (${result.rssBeforeMb.toFixed(0)} before); one send to all: p50 ${result.fanoutP50Ms.toFixed(0)} ms, p99 ${result.fanoutP99Ms.toFixed(0)} ms`,
+      );
+    }),
+  );
+  await step('inbox latency postgres', () =>
+    withServer(startHerald('herald-inbox-a', databaseUrl, [], env), async (a) => {
+      figures.inbox_latency_p50_ms = await measureLatency(a, a, databaseUrl);
+      await withServer(startHerald('herald-inbox-b', databaseUrl, [], env), async (b) => {
+        figures.inbox_latency_fleet_p50_ms = await measureLatency(a, b, databaseUrl);
+      });
+      console.error(
+        `  p50 ${figures.inbox_latency_p50_ms?.toFixed(1)} ms on one instance, ${figures.inbox_latency_fleet_p50_ms?.toFixed(1)} ms across two`,
+      );
+    }),
+  );
+}
+
 async function embeddedRows(): Promise<void> {
   const dir = await embeddedDataDir();
   await withCleanup(
@@ -231,8 +274,9 @@ await part('yoga-hello', () =>
 );
 await part('postgres', postgresRows);
 await part('embedded', embeddedRows);
+await part('inbox', inboxRows);
 
-const summary = summarize({ settings, rows, fanouts, failures, startupMs });
+const summary = summarize({ settings, rows, fanouts, failures, startupMs, figures });
 await writeSummary(summary);
 console.log(render(summary));
 const clean = failures.length === 0 && rows.every((r) => r.load.errors === 0);

@@ -17,7 +17,8 @@ function plain(address: string): string {
   return result;
 }
 
-export type ClientAddress = (request: Request, req: IncomingMessage | undefined) => string;
+/** `forwardedFor`: the request's X-Forwarded-For header (a Fetch request's, or a socket's upgrade or stream request's). */
+export type ClientAddress = (forwardedFor: string | null | undefined, req: Pick<IncomingMessage, 'socket'> | undefined) => string;
 
 /**
  * The client's address: the connection's, or, when the connection comes from a
@@ -26,11 +27,10 @@ export type ClientAddress = (request: Request, req: IncomingMessage | undefined)
  */
 export function clientAddressResolver(trustProxy: readonly string[]): ClientAddress {
   const trust = proxyaddr.compile([...trustProxy]);
-  return (request, req) => {
+  return (forwarded, req) => {
     const remoteAddress = req?.socket?.remoteAddress;
     if (!remoteAddress) return 'unknown';
     if (trustProxy.length === 0) return plain(remoteAddress);
-    const forwarded = request.headers.get('x-forwarded-for');
     const headers = forwarded ? { 'x-forwarded-for': forwarded } : {};
     return plain(proxyaddr({ headers, socket: { remoteAddress } } as unknown as IncomingMessage, trust));
   };

@@ -65,7 +65,7 @@ export function createContextFactory({ db, shared, authenticate, admit, clientAd
   return async (initial: Initial): Promise<Context> => {
     if (!('request' in initial)) return build(initial.extra.caller, initial.extra.requestId, undefined);
     const { request, req } = initial;
-    const address = clientAddress(request, req);
+    const address = clientAddress(request.headers.get('x-forwarded-for'), req);
     const state = stateOf(request);
     const caller = await authenticate(request.headers.get('authorization'), address);
     if (caller.kind === 'key') {

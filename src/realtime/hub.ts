@@ -41,7 +41,8 @@ export class InboxHub {
   constructor(
     private readonly sql: Sql,
     readonly limits: StreamLimits,
-    private readonly onError: (error: unknown) => void,
+    /** Logs a failure of the hub or of a stream's replay (throttled by the topology). */
+    readonly onError: (error: unknown) => void,
   ) {}
 
   /** Open streams on this instance. */
@@ -123,9 +124,13 @@ export class InboxHub {
           messageItem(this.sql, event.messageId),
         ]);
         if (!message) return;
+        // A new item is the same for every recipient (nothing seen or read yet): one object for all.
+        const item = { ...message, seenAt: null, readAt: null, archivedAt: null };
         for (const { recipientId, unreadCount, unseenCount } of reached) {
-          const item = { ...message, seenAt: null, readAt: null, archivedAt: null };
-          for (const stream of this.byRecipient.get(recipientId) ?? []) stream.deliver({ kind: 'NEW', item, unreadCount, unseenCount });
+          const streams = this.byRecipient.get(recipientId);
+          if (!streams) continue;
+          const event = { kind: 'NEW' as const, item, unreadCount, unseenCount };
+          for (const stream of streams) stream.deliver(event);
         }
         return;
       }

@@ -7,16 +7,17 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { GraphQLError, getOperationAST } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Caller } from '../auth/caller.ts';
 import type { ConnectionContext } from '../context.ts';
 import type { Herald } from '../yoga.ts';
+import { maskResult, openStream, prepareSubscription } from './subscriptions.ts';
 
-/** graphql-ws's default; a heartbeat at most every 15 s. */
-const KEEP_ALIVE_MS = 12_000;
+/** graphql-ws's default (ws ping frames); a heartbeat at most every 15 s. */
+const HEARTBEAT_MS = 12_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** WebSocket close codes for refusals (4xxx: the application's; 1013: try again later). */
@@ -34,9 +35,8 @@ function closeCodeOf(error: unknown): number {
 const reason = (message: string) => Buffer.from(message).subarray(0, 123).toString();
 
 type Extra = ConnectionContext['extra'] & { release?: () => void };
-type Enveloped = ReturnType<Herald['getEnveloped']>;
 
-export function attachWebSockets(server: Server, herald: Herald): { close(): Promise<void> } {
+export function attachWebSockets(server: Server, herald: Herald, { heartbeatMs = HEARTBEAT_MS } = {}): { close(): Promise<void> } {
   const { authenticate, clientAddress, config, topology, logger } = herald.connections;
   const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.wsMaxPayloadBytes });
   let connections = 0;
@@ -54,11 +54,9 @@ export function attachWebSockets(server: Server, herald: Herald): { close(): Pro
           socket.close(CLOSE.unauthenticated, 'Send connectionParams.authorization: Bearer <recipient token>.');
           return false;
         }
-        const forwarded = request.headers['x-forwarded-for'];
-        const headers = new Headers(typeof forwarded === 'string' ? { 'x-forwarded-for': forwarded } : {});
         let caller: Caller;
         try {
-          caller = await authenticate(authorization, clientAddress(new Request('http://ws.invalid/', { headers }), request));
+          caller = await authenticate(authorization, clientAddress(request.headers['x-forwarded-for'] as string | undefined, request));
         } catch (error) {
           if (!(error instanceof GraphQLError)) throw error;
           socket.close(closeCodeOf(error), reason(error.message));
@@ -92,36 +90,17 @@ export function attachWebSockets(server: Server, herald: Herald): { close(): Pro
         ctx.extra.release?.();
       },
       async onSubscribe(ctx, _id, payload) {
-        const enveloped = herald.getEnveloped({ connectionParams: ctx.connectionParams, extra: ctx.extra, params: payload });
-        let document: ReturnType<typeof enveloped.parse>;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
-          return [
-            new GraphQLError('WebSocket connections serve subscriptions only: send queries and mutations over HTTP (POST /graphql).'),
-          ];
-        }
-        return {
-          schema: enveloped.schema,
-          document,
-          contextValue: await enveloped.contextFactory(),
-          variableValues: payload.variables,
-          operationName: payload.operationName,
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
+        // onConnect accepted the connection only once it had set its caller.
+        const { caller, requestId } = ctx.extra as Required<Extra>;
+        const prepared = await prepareSubscription(herald, { caller, requestId }, payload, ctx.connectionParams);
+        if (!('args' in prepared)) return prepared;
+        return prepared.args;
       },
-      // onSubscribe hands over Yoga's own execute and subscribe (its plugins run), by the root value.
-      execute: (args) => (args.rootValue as Enveloped).execute(args),
-      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+      onNext: (_ctx, _id, _payload, _args, result) => maskResult(result, logger),
+      subscribe: (args) => openStream(args),
     },
     wss,
-    KEEP_ALIVE_MS,
+    heartbeatMs,
   );
 
   wss.on('error', (error) => logger.error({ err: error }, 'the WebSocket server failed'));

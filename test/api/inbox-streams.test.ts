@@ -229,20 +229,39 @@ describe('stream limits', () => {
 });
 
 describe('heartbeats', () => {
-  test('an idle SSE stream gets comment lines (Yoga: every 12 s; 300 ms under NODE_ENV=test)', async ({ account }) => {
-    const { ada, base } = await setUp(account);
-    const response = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${ada.token}` },
-      body: JSON.stringify({ query: 'subscription { inbox { kind } }' }),
-    });
-    const reader = response.body!.getReader();
-    let text = '';
-    const started = Date.now();
-    while ((text.match(/^:$/gm) ?? []).length < 3 && Date.now() - started < 5_000) {
-      text += new TextDecoder().decode((await reader.read()).value);
+  test('an idle stream gets a heartbeat every interval (12 s by default): SSE comment lines, WebSocket pings', async () => {
+    const herald = await TestHerald.start();
+    try {
+      const account = await TestAccount.provision(herald, `beats-${crypto.randomUUID().slice(0, 8)}`);
+      await account.recipient('ada', []);
+      const ada = await account.inboxOf('ada');
+      const base = await herald.listen({ heartbeatMs: 200 });
+      const response = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${ada.token}` },
+        body: JSON.stringify({ query: 'subscription { inbox { kind } }' }),
+      });
+      const reader = response.body!.getReader();
+      let text = '';
+      const started = Date.now();
+      while ((text.match(/^:$/gm) ?? []).length < 4 && Date.now() - started < 5_000) {
+        text += new TextDecoder().decode((await reader.read()).value);
+      }
+      expect((text.match(/^:$/gm) ?? []).length).toBeGreaterThanOrEqual(4);
+      await reader.cancel();
+
+      const { default: WebSocket } = await import('ws');
+      const socket = new WebSocket(`${base.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${ada.token}` } }));
+      let pings = 0;
+      socket.on('ping', () => {
+        pings += 1;
+      });
+      await expect.poll(() => pings, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+      socket.close();
+    } finally {
+      await herald.close();
     }
-    expect((text.match(/^:$/gm) ?? []).length).toBeGreaterThanOrEqual(3);
-    await reader.cancel();
   });
 });

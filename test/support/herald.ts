@@ -117,9 +117,9 @@ export class TestHerald {
   }
 
   /** The server on a loopback port (SSE and WebSocket streams need a socket): its base URL. */
-  async listen(): Promise<string> {
+  async listen(options: { heartbeatMs?: number } = {}): Promise<string> {
     if (this.listening) return this.listening.base;
-    const server = createHeraldServer(this.yoga);
+    const server = createHeraldServer(this.yoga, options);
     await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
     const { port } = server.server.address() as { port: number };
     this.listening = { server, base: `http://127.0.0.1:${port}` };
