@@ -10,11 +10,29 @@ import { UnauthenticatedError } from '../errors.ts';
 export interface MemberClaims {
   subject: string;
   accountSlug: string;
+  /** The `email` and `name` claims when the token carries them as plain text; absent otherwise. */
+  email?: string;
+  name?: string;
 }
 
 export type VerifyMemberToken = (token: string) => Promise<MemberClaims>;
 
 const ACCOUNT_SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+// Unicode category Cc: C0 controls, DEL and C1 controls.
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/u;
+export const PROFILE_LIMITS = { email: 320, name: 200 } as const;
+
+/**
+ * A profile claim as plain text: trimmed, 1 to `max` characters, no control
+ * characters. Anything else is dropped, not refused: the token still proves
+ * who the member is, and the page falls back to the subject.
+ */
+export function profileClaim(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string' || value.length > 4 * max) return undefined;
+  const text = value.trim();
+  if (text.length === 0 || !text.isWellFormed() || CONTROL.test(text) || [...text].length > max) return undefined;
+  return text;
+}
 
 /** Where the generated development secret lives: beside the embedded database. */
 export function generatedSecretPath(config: Config): string {
@@ -47,7 +65,9 @@ function claimsOf(payload: JWTPayload): MemberClaims {
   if (typeof account !== 'string' || !ACCOUNT_SLUG.test(account)) {
     throw new UnauthenticatedError('The token has no valid account claim.');
   }
-  return { subject: payload.sub, accountSlug: account };
+  const email = profileClaim(payload.email, PROFILE_LIMITS.email);
+  const name = profileClaim(payload.name, PROFILE_LIMITS.name);
+  return { subject: payload.sub, accountSlug: account, ...(email && { email }), ...(name && { name }) };
 }
 
 export async function createMemberTokenVerifier(config: Config): Promise<VerifyMemberToken> {
@@ -65,7 +85,8 @@ export async function createMemberTokenVerifier(config: Config): Promise<VerifyM
 }
 
 export async function signMemberToken(secret: Uint8Array, claims: MemberClaims, expiresIn: string | number = '12h'): Promise<string> {
-  return new SignJWT({ account: claims.accountSlug })
+  const { accountSlug: account, email, name } = claims;
+  return new SignJWT({ account, ...(email && { email }), ...(name && { name }) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.subject)
     .setIssuedAt()
