@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { type Config, DEFAULT_DATA_DIR } from '../config.ts';
 import { UnauthenticatedError } from '../errors.ts';
+import { text } from '../validation.ts';
 
 export interface MemberClaims {
   subject: string;
@@ -18,20 +19,21 @@ export interface MemberClaims {
 export type VerifyMemberToken = (token: string) => Promise<MemberClaims>;
 
 const ACCOUNT_SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
-// Unicode category Cc: C0 controls, DEL and C1 controls.
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/u;
 export const PROFILE_LIMITS = { email: 320, name: 200 } as const;
 
 /**
- * A profile claim as plain text: trimmed, 1 to `max` characters, no control
- * characters. Anything else is dropped, not refused: the token still proves
- * who the member is, and the page falls back to the subject.
+ * A profile claim as the domain's plain text (validation.ts: trimmed, 1 to
+ * `max` characters, no control characters), or undefined. Anything else is
+ * dropped, not refused: the token still proves who the member is, and the
+ * page falls back to the subject.
  */
 export function profileClaim(value: unknown, max: number): string | undefined {
-  if (typeof value !== 'string' || value.length > 4 * max) return undefined;
-  const text = value.trim();
-  if (text.length === 0 || !text.isWellFormed() || CONTROL.test(text) || [...text].length > max) return undefined;
-  return text;
+  if (typeof value !== 'string') return undefined;
+  try {
+    return text(value, 'claim', max);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where the generated development secret lives: beside the embedded database. */
