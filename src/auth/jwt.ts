@@ -6,16 +6,36 @@ import { dirname, join } from 'node:path';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { type Config, DEFAULT_DATA_DIR } from '../config.ts';
 import { UnauthenticatedError } from '../errors.ts';
+import { text } from '../validation.ts';
 import { hasRecipientAudience } from './recipient-tokens.ts';
 
 export interface MemberClaims {
   subject: string;
   accountSlug: string;
+  /** The `email` and `name` claims when the token carries them as plain text; absent otherwise. */
+  email?: string;
+  name?: string;
 }
 
 export type VerifyMemberToken = (token: string) => Promise<MemberClaims>;
 
 const ACCOUNT_SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const PROFILE_LIMITS = { email: 320, name: 200 } as const;
+
+/**
+ * A profile claim as the domain's plain text (validation.ts: trimmed, 1 to
+ * `max` characters, no control characters), or undefined. Anything else is
+ * dropped, not refused: the token still proves who the member is, and the
+ * page falls back to the subject.
+ */
+export function profileClaim(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    return text(value, 'claim', max);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Where the generated development secret lives: beside the embedded database. */
 export function generatedSecretPath(config: Config): string {
@@ -49,7 +69,9 @@ function claimsOf(payload: JWTPayload): MemberClaims {
   if (typeof account !== 'string' || !ACCOUNT_SLUG.test(account)) {
     throw new UnauthenticatedError('The token has no valid account claim.');
   }
-  return { subject: payload.sub, accountSlug: account };
+  const email = profileClaim(payload.email, PROFILE_LIMITS.email);
+  const name = profileClaim(payload.name, PROFILE_LIMITS.name);
+  return { subject: payload.sub, accountSlug: account, ...(email && { email }), ...(name && { name }) };
 }
 
 export async function createMemberTokenVerifier(config: Config): Promise<VerifyMemberToken> {
@@ -67,7 +89,8 @@ export async function createMemberTokenVerifier(config: Config): Promise<VerifyM
 }
 
 export async function signMemberToken(secret: Uint8Array, claims: MemberClaims, expiresIn: string | number = '12h'): Promise<string> {
-  return new SignJWT({ account: claims.accountSlug })
+  const { accountSlug: account, email, name } = claims;
+  return new SignJWT({ account, ...(email && { email }), ...(name && { name }) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.subject)
     .setIssuedAt()

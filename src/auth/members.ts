@@ -1,19 +1,40 @@
 // Members: a verified token names an account and a subject; the first request
 // that carries one provisions both (as with an external identity provider).
+// The token's email and name claims are kept on the member, for people to read.
 import type { PrismaClient } from '../db/index.ts';
 import type { MemberCaller } from './caller.ts';
-import type { VerifyMemberToken } from './jwt.ts';
+import type { MemberClaims, VerifyMemberToken } from './jwt.ts';
 
 export type AuthenticateMember = (token: string) => Promise<MemberCaller>;
 
+type Profile = { email?: string; name?: string };
+
+/**
+ * The profile claims that differ from what is stored, or null when none does.
+ * A claim the token lacks (or that was dropped as invalid) leaves the stored
+ * value as it is: identity providers often leave profile claims out of tokens.
+ */
+function changedProfile(stored: { email: string | null; name: string | null }, claims: MemberClaims): Profile | null {
+  const changed: Profile = {};
+  if (claims.email !== undefined && claims.email !== stored.email) changed.email = claims.email;
+  if (claims.name !== undefined && claims.name !== stored.name) changed.name = claims.name;
+  return Object.keys(changed).length > 0 ? changed : null;
+}
+
 export function createMemberAuthenticator(db: PrismaClient, verifyMemberToken: VerifyMemberToken): AuthenticateMember {
   return async (token) => {
-    const { subject, accountSlug } = await verifyMemberToken(token);
+    const claims = await verifyMemberToken(token);
+    const { subject, accountSlug } = claims;
     const found = await db.member.findFirst({
       where: { subject, account: { slug: accountSlug } },
-      select: { id: true, accountId: true },
+      select: { id: true, accountId: true, email: true, name: true },
     });
-    if (found) return { kind: 'member', accountId: found.accountId, memberId: found.id };
+    if (found) {
+      // Compared first: a request whose claims match what is stored writes nothing.
+      const changed = changedProfile(found, claims);
+      if (changed) await db.member.update({ where: { id: found.id }, data: changed, select: { id: true } });
+      return { kind: 'member', accountId: found.accountId, memberId: found.id };
+    }
     // Race-safe: two first requests at once both end up with the same rows.
     const account = await db.account.upsert({
       where: { slug: accountSlug },
@@ -21,10 +42,11 @@ export function createMemberAuthenticator(db: PrismaClient, verifyMemberToken: V
       update: {},
       select: { id: true },
     });
+    const profile = changedProfile({ email: null, name: null }, claims) ?? {};
     const member = await db.member.upsert({
       where: { accountId_subject: { accountId: account.id, subject } },
-      create: { accountId: account.id, subject },
-      update: {},
+      create: { accountId: account.id, subject, ...profile },
+      update: profile,
       select: { id: true },
     });
     return { kind: 'member', accountId: account.id, memberId: member.id };

@@ -9,7 +9,7 @@ import { hmacSecret, signMemberToken } from '../auth/jwt.ts';
 import type { Config } from '../config.ts';
 
 export const DASHBOARD_DIR = resolve(import.meta.dirname, '../../web/dist');
-export const DEV_ACCOUNT = { subject: 'developer', accountSlug: 'acme' } as const;
+export const DEV_ACCOUNT = { subject: 'developer', accountSlug: 'acme', name: 'Developer' } as const;
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

@@ -104,6 +104,13 @@ export const AuditEvents = graphql(`
   }
 `);
 
+export const MemberProfiles = graphql(`
+  query MemberProfiles {
+    apiKeys { id createdBy { id subject email name } }
+    auditEvents(first: 10) { edges { node { action member { id subject email name } } } }
+  }
+`);
+
 // The API Keys page's own documents: what a real dashboard asks in one request.
 export const DashboardApiKeys = graphql(`
   query DashboardApiKeys {

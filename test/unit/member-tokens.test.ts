@@ -68,6 +68,27 @@ describe('npm run token', () => {
     expect(claims.accountSlug).toBe('walkthrough');
   });
 
+  test('--email and --name become claims the server keeps; one that is not plain text is refused', async () => {
+    const env = { AUTH_JWT_SECRET: 'a-secret-of-at-least-thirty-two-characters' };
+    const verify = await createMemberTokenVerifier(loadConfig(env));
+    const printed = await run(
+      'npm',
+      ['run', '--silent', 'token', '--', '--account', 'walkthrough', '--email', 'ada@example.com', '--name', 'Ada'],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
+    expect(await verify(printed.stdout.trim().split('\n').at(-1) as string)).toMatchObject({ email: 'ada@example.com', name: 'Ada' });
+    const refused = run('npm', ['run', '--silent', 'token', '--', '--account', 'walkthrough', '--name', 'n'.repeat(201)], {
+      env: { ...process.env, ...env },
+    });
+    await expect(refused).rejects.toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringContaining('--name: plain text of 1 to 200 characters'),
+    });
+  });
+
   test('without AUTH_JWT_SECRET the command and the server share a secret generated beside the embedded database', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'herald-token-'));
     try {

@@ -1,6 +1,7 @@
 // The Channels page: the account's channels, and a form to create one.
 import { useId, useState } from 'preact/hooks';
 import { RequestError, request } from './api.ts';
+import { checkName, checkSlug, LIMITS, SLUG_PATTERN, useFieldErrors } from './checks.ts';
 import { FieldError } from './dialog.tsx';
 import { DashboardCreateChannel } from './documents.ts';
 import { calendarDay, exactTime } from './format.ts';
@@ -12,27 +13,34 @@ export function ChannelsPage({ channels, onCreated }: { channels: Channel[] | nu
   const id = useId();
   const [slug, setSlug] = useState('');
   const [name, setName] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState('');
   const [busy, setBusy] = useState(false);
+  const fields = useFieldErrors({ slug: checkSlug(slug), name: checkName(name, LIMITS.channelName) });
+  const err = fields.error;
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setErrors({});
     setStatus('');
+    const problem = fields.submit();
+    if (problem) {
+      document.getElementById(`${id}-${problem}`)?.focus();
+      return;
+    }
+    setBusy(true);
     try {
       const created = await request(DashboardCreateChannel, { input: { slug, name } });
       setStatus(`Channel ${created.createChannel.slug} created.`);
       setSlug('');
       setName('');
+      fields.reset();
       await onCreated();
     } catch (e) {
-      setErrors(e instanceof RequestError ? e.byField() : { '': String(e) });
+      fields.refused(e instanceof RequestError ? e.byField() : { '': String(e) });
     } finally {
       setBusy(false);
     }
   };
+  const described = (field: string) => `${id}-${field}-hint${err(field) ? ` ${id}-${field}-error` : ''}`;
 
   return (
     <>
@@ -43,9 +51,9 @@ export function ChannelsPage({ channels, onCreated }: { channels: Channel[] | nu
       <section class="card" aria-labelledby={`${id}-create`}>
         <h2 id={`${id}-create`}>Create a channel</h2>
         <form onSubmit={submit} noValidate class="inline-form">
-          {errors[''] && (
+          {err('') && (
             <p role="alert" class="banner error">
-              {errors['']}
+              {err('')}
             </p>
           )}
           <div class="field">
@@ -53,33 +61,43 @@ export function ChannelsPage({ channels, onCreated }: { channels: Channel[] | nu
             <input
               id={`${id}-slug`}
               value={slug}
-              onInput={(e) => setSlug(e.currentTarget.value)}
+              onInput={(e) => {
+                setSlug(e.currentTarget.value);
+                fields.edited('slug');
+              }}
               required
+              maxLength={LIMITS.slug}
+              pattern={SLUG_PATTERN}
               autoComplete="off"
+              autoCapitalize="none"
               spellcheck={false}
-              aria-invalid={errors.slug ? true : undefined}
-              aria-describedby={`${id}-slug-hint${errors.slug ? ` ${id}-slug-error` : ''}`}
+              aria-invalid={err('slug') ? true : undefined}
+              aria-describedby={described('slug')}
             />
             <p id={`${id}-slug-hint`} class="hint">
               Lowercase letters, digits and "-", 1 to 64 characters, e.g. <code>test-devices</code>. Unique in the account.
             </p>
-            <FieldError id={`${id}-slug-error`} message={errors.slug} />
+            <FieldError id={`${id}-slug-error`} message={err('slug')} />
           </div>
           <div class="field">
             <label for={`${id}-name`}>Name</label>
             <input
               id={`${id}-name`}
               value={name}
-              onInput={(e) => setName(e.currentTarget.value)}
+              onInput={(e) => {
+                setName(e.currentTarget.value);
+                fields.edited('name');
+              }}
               required
+              maxLength={LIMITS.channelName}
               autoComplete="off"
-              aria-invalid={errors.name ? true : undefined}
-              aria-describedby={`${id}-name-hint${errors.name ? ` ${id}-name-error` : ''}`}
+              aria-invalid={err('name') ? true : undefined}
+              aria-describedby={described('name')}
             />
             <p id={`${id}-name-hint`} class="hint">
               1 to 100 characters, for people.
             </p>
-            <FieldError id={`${id}-name-error`} message={errors.name} />
+            <FieldError id={`${id}-name-error`} message={err('name')} />
           </div>
           <div class="buttons">
             <button type="submit" class="primary" disabled={busy}>
@@ -95,7 +113,7 @@ export function ChannelsPage({ channels, onCreated }: { channels: Channel[] | nu
       {channels && channels.length === 0 && <p class="empty">No channels yet.</p>}
       {channels && channels.length > 0 && (
         <div class="table-wrap">
-          <table>
+          <table class="channels">
             <caption class="visually-hidden">Channels of the account</caption>
             <thead>
               <tr>

@@ -9,19 +9,43 @@ interface DialogProps {
   onClose: () => void;
   children: ComponentChildren;
   wide?: boolean;
+  /**
+   * When given, Escape does not close the dialog: it calls this instead (the
+   * dialog asks before losing something).
+   */
+  onEscape?: () => void;
 }
 
-export function Dialog({ title, onClose, children, wide }: DialogProps) {
+export function Dialog({ title, onClose, children, wide, onEscape }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
+  const escapeRef = useRef(onEscape);
+  escapeRef.current = onEscape;
   useEffect(() => {
     const dialog = ref.current!;
     dialog.showModal();
-    const closed = () => closeRef.current();
+    const cancel = (event: Event) => {
+      // Not cancelable: the browser closes the dialog anyway (Chrome allows one
+      // prevented Escape per user gesture); `closed` reopens it.
+      if (escapeRef.current && event.cancelable) {
+        event.preventDefault();
+        escapeRef.current();
+      }
+    };
+    const closed = () => {
+      if (escapeRef.current) {
+        dialog.showModal();
+        escapeRef.current();
+        return;
+      }
+      closeRef.current();
+    };
+    dialog.addEventListener('cancel', cancel);
     dialog.addEventListener('close', closed);
     return () => {
+      dialog.removeEventListener('cancel', cancel);
       dialog.removeEventListener('close', closed);
       if (dialog.open) dialog.close();
     };
@@ -34,8 +58,8 @@ export function Dialog({ title, onClose, children, wide }: DialogProps) {
   );
 }
 
-/** A field's error, in the server's words, tied to its control by aria-describedby. */
-export function FieldError({ id, message }: { id: string; message?: string }) {
+/** A field's error, in the server's words or the page's own check, tied to its control by aria-describedby. */
+export function FieldError({ id, message }: { id: string; message?: string | null }) {
   if (!message) return null;
   return (
     <p id={id} class="field-error">

@@ -15,9 +15,9 @@ export const DashboardApiKeys = graphql(`
       previousSecretExpiresAt
       rateLimitPerMinute
       allowedIps
-      createdBy { id subject }
+      createdBy { id subject email name }
       scope { kind channels { id slug name } }
-      usage(days: 30) { day requests messages refused }
+      usage(days: 30) { day requests messages recipients refused }
     }
   }
 `);
@@ -61,7 +61,7 @@ export const DashboardRevokeApiKey = graphql(`
 export const DashboardAuditEvents = graphql(`
   query DashboardAuditEvents($apiKeyId: ID!) {
     auditEvents(apiKeyId: $apiKeyId, first: 50) {
-      edges { node { id action at changes requestId member { subject } } }
+      edges { node { id action at changes requestId member { id subject email name } } }
     }
   }
 `);

@@ -1,6 +1,6 @@
 // The Herald dashboard: sign in with a member token, then the API Keys and Channels pages.
 import { render } from 'preact';
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { RequestError, request, session } from './api.ts';
 import { ChannelsPage } from './channels.tsx';
 import { FieldError } from './dialog.tsx';
@@ -52,8 +52,12 @@ function Dashboard({ signOut }: { signOut: (message?: string | null) => void }) 
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);
+  // A page change moves focus to the new page's heading, as a page load would put a screen reader at its start.
+  const shownPage = useRef(page);
   useEffect(() => {
     document.title = `${page === 'keys' ? 'API Keys' : 'Channels'} · Herald`;
+    if (shownPage.current !== page) document.querySelector<HTMLElement>('main h1')?.focus();
+    shownPage.current = page;
   }, [page]);
 
   return (

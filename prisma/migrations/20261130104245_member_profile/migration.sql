@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Member" ADD COLUMN     "email" TEXT,
+ADD COLUMN     "name" TEXT;
