@@ -6,6 +6,7 @@ export const WALKTHROUGH = `# Herald: send messages with scoped API keys.
 # 2. Run the operations below in order (the ▶ button lists them).
 # 3. Copy the secret from CreateKey into the Authorization header and run Send,
 #    then SendOutsideScope: a channel-scoped key gets 403 FORBIDDEN.
+# 4. See the message arrive in a recipient's inbox (the last three operations).
 
 mutation CreateChannels {
   marketing: createChannel(input: { slug: "marketing", name: "Marketing" }) { id slug }
@@ -39,5 +40,19 @@ mutation SendOutsideScope {
   send(input: { target: { channels: ["billing"] }, message: { title: "Hi", body: "Not allowed" } }) {
     message { id }
   }
+}
+
+# 4. A recipient's own inbox: mint a token for ada (with the key or a member token),
+#    put it in the Authorization header, run Inbox, then LiveInbox and send again.
+mutation RecipientToken {
+  createRecipientToken(input: { externalId: "user-ada" }) { token expiresAt }
+}
+
+query Inbox {
+  inbox(first: 10) { unreadCount edges { cursor node { id title body readAt } } }
+}
+
+subscription LiveInbox {
+  inbox { kind cursor unreadCount item { id title readAt } }
 }
 `;
