@@ -42,6 +42,8 @@ class InboxStream implements AsyncIterableIterator<InboxEvent>, StreamHandle {
   constructor(
     private readonly hub: InboxHub,
     recipient: RecipientCaller,
+    /** The cursor's seq, when the stream resumes after one. */
+    private readonly after: bigint | undefined,
   ) {
     this.accountId = recipient.accountId;
     this.recipientId = recipient.recipientId;
@@ -56,6 +58,9 @@ class InboxStream implements AsyncIterableIterator<InboxEvent>, StreamHandle {
 
   /** From the hub: live events. */
   deliver(event: InboxEvent): void {
+    // Before it goes live, a stream resumed after a cursor drops the NEW events of items up to the
+    // cursor: their bus messages were on their way when it opened, and the client has them.
+    if (this.early && this.after !== undefined && event.kind === 'NEW' && event.item && event.item.seq <= this.after) return;
     if (this.early) {
       // A replay this long behind the live events: the client resumes later, from its last cursor.
       if (this.early.length >= MAX_PENDING) this.end();
@@ -153,7 +158,7 @@ export function openInboxStream(
   after: bigint | undefined,
 ): AsyncIterableIterator<InboxEvent> {
   hub.admit(recipient.recipientId);
-  const stream = new InboxStream(hub, recipient);
+  const stream = new InboxStream(hub, recipient, after);
   if (after === undefined) {
     stream.goLive();
     return stream;
