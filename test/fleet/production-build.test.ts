@@ -6,8 +6,9 @@ import { print } from 'graphql';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
-import { Channels, CreateChannel } from '../support/documents.ts';
+import { Channels, CreateApiKey, CreateChannel, CreateRecipient, CreateRecipientToken, InboxEvents, Send } from '../support/documents.ts';
 import { PROJECT_DIR, type ServerProcess, startServer, waitUntilReady } from '../support/server-process.ts';
+import { sse, ws } from '../support/streams.ts';
 
 const BASE_URL = process.env.FLEET_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECRET = 'production-build-test-secret-long-enough';
@@ -79,7 +80,22 @@ describe.each(DATABASES)('node dist/main.js on %s', (_, databaseUrl) => {
     expect(assets.length).toBeGreaterThan(0);
     for (const asset of assets) expect((await fetch(server.url(asset))).status).toBe(200);
 
+    // The inbox streams of the bundle (ws, graphql-ws and graphql-jit inside it): a send reaches both.
+    await gql(server, member, CreateRecipient, { input: { externalId: 'ada', channels: ['news'] } });
+    const key = (await gql(server, member, CreateApiKey, { input: { name: 'k', scope: { kind: 'ALL' } } })).body.data.createApiKey.secret;
+    const token = (await gql(server, member, CreateRecipientToken, { input: { externalId: 'ada' } })).body.data.createRecipientToken.token;
+    const overSse = sse(server.url(''), token, { document: InboxEvents });
+    const connection = ws(server.url(''), token);
+    const overWs = connection.subscribe({ document: InboxEvents });
+    await new Promise((r) => setTimeout(r, 500));
+    const sent = await gql(server, key, Send, { input: { message: { title: 'built', body: 'b' } } });
+    for (const stream of [overSse, overWs]) expect((await stream.waitFor(1, 3_000))[0].inbox.item?.title).toBe('built');
+    expect(sent.status).toBe(200);
+
+    // SIGTERM ends the open streams (they resume elsewhere) and drains.
     server.child.kill('SIGTERM');
+    expect(await overSse.ended).toBeNull();
+    expect((await connection.closed).code).toBe(1001);
     expect(await server.exited).toBe(0);
     expect(server.output.join('')).toMatch(/"msg":"stopped"/);
     expect(await fetch(server.url('/health')).catch(() => null)).toBeNull();
