@@ -94,7 +94,10 @@ export async function gql(base: string, token: string, document: Parameters<type
 }
 
 export const send = (base: string, secret: string, channels?: string[]) =>
-  gql(base, secret, Send, { input: { message: { title: 'browser', body: 'hello' }, ...(channels ? { target: { channels } } : {}) } });
+  sendMessage(base, secret, { title: 'browser', body: 'hello' }, channels);
+
+export const sendMessage = (base: string, secret: string, message: { title: string; body: string }, channels?: string[]) =>
+  gql(base, secret, Send, { input: { message, ...(channels ? { target: { channels } } : {}) } });
 
 export async function keyCount(base: string, member: string): Promise<number> {
   return (await gql(base, member, '{ apiKeys { id } }')).body.data.apiKeys.length;

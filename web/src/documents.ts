@@ -65,3 +65,22 @@ export const DashboardAuditEvents = graphql(`
     }
   }
 `);
+
+export const DashboardMessages = graphql(`
+  query DashboardMessages($first: Int, $after: String) {
+    messages(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id
+          title
+          createdAt
+          allRecipients
+          channels { slug name }
+          deliveryStats { recipients seen read webhooksSucceeded webhooksPending webhooksFailed }
+        }
+      }
+    }
+  }
+`);
