@@ -1,5 +1,5 @@
-// The Herald dashboard: sign in with a member token, then the API Keys, Channels
-// and Messages pages, one hash route each.
+// The Herald dashboard: sign in with a member token, then the API Keys, Channels,
+// Messages and Inbox preview pages, one hash route each.
 import { render } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { RequestError, request, session } from './api.ts';
@@ -7,10 +7,12 @@ import { ChannelsPage } from './channels.tsx';
 import { FieldError } from './dialog.tsx';
 import { DashboardChannels } from './documents.ts';
 import type { DashboardChannelsQuery } from './generated/graphql.ts';
+import { InboxPreviewPage } from './inbox-preview.tsx';
 import { ApiKeysPage } from './keys.tsx';
 import { MessagesPage } from './messages.tsx';
+import { recentRecipients } from './recent-recipients.ts';
 
-const PAGES = { keys: 'API Keys', channels: 'Channels', messages: 'Messages' } as const;
+const PAGES = { keys: 'API Keys', channels: 'Channels', messages: 'Messages', inbox: 'Inbox preview' } as const;
 type Page = keyof typeof PAGES;
 const pageFromHash = (): Page => {
   const name = location.hash.replace(/^#\//, '');
@@ -34,6 +36,7 @@ function App() {
   }
   const signOut = (message: string | null = null) => {
     session.clear();
+    recentRecipients.clear();
     setNotice(message);
     setToken(null);
   };
@@ -90,6 +93,7 @@ function Dashboard({ signOut }: { signOut: (message?: string | null) => void }) 
         {page === 'keys' && <ApiKeysPage channels={channels ?? []} onUnauthenticated={unauthenticated} />}
         {page === 'channels' && <ChannelsPage channels={channels} onCreated={loadChannels} />}
         {page === 'messages' && <MessagesPage onUnauthenticated={unauthenticated} />}
+        {page === 'inbox' && <InboxPreviewPage onUnauthenticated={unauthenticated} />}
       </main>
     </>
   );
