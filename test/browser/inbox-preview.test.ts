@@ -205,7 +205,7 @@ describe('the Inbox preview', () => {
     await pw(streamState()).toHaveText('Live');
 
     await item('Spring sale starts Monday').getByRole('button', { name: 'Mark read' }).click();
-    await pw(events().first()).toHaveText(/^UPDATED Spring sale starts Monday: read \d/);
+    await pw(events().first()).toHaveText(/^UPDATED Spring sale starts Monday read · \d/);
     await pw(item('Spring sale starts Monday')).toHaveText(/Read (just now|\d+ seconds? ago)/);
     await pw(item('Spring sale starts Monday').getByRole('button', { name: 'Mark unread' })).toBeVisible();
     await pw(filterButton('Unread')).toHaveText('Unread 2');
@@ -235,7 +235,7 @@ describe('the Inbox preview', () => {
     await openPreview('user-ada');
     await item('Welcome to Acme').getByRole('button', { name: 'Archive' }).click();
     await pw(item('Welcome to Acme')).toHaveCount(0);
-    await pw(events().first()).toHaveText(/^UPDATED Welcome to Acme: archived \d/);
+    await pw(events().first()).toHaveText(/^UPDATED Welcome to Acme archived · \d/);
     await filterButton('Archived').click();
     await pw(filterButton('Archived')).toHaveAttribute('aria-pressed', 'true');
     await pw(item('Welcome to Acme')).toBeVisible();
@@ -261,18 +261,18 @@ describe('the Inbox preview', () => {
     await pw(item('Your order has shipped', second)).toContainText('Not seen yet');
 
     await item('Your order has shipped').getByRole('button', { name: 'Mark read' }).click();
-    await pw(events(second).first()).toHaveText(/^UPDATED Your order has shipped: read \d/);
+    await pw(events(second).first()).toHaveText(/^UPDATED Your order has shipped read · \d/);
     await pw(item('Your order has shipped', second)).toHaveText(/Read (just now|\d+ seconds? ago)/);
     await pw(filterButton('Unread', second)).toHaveText('Unread 0');
 
     await item('Your order has shipped', second).getByRole('button', { name: 'Mark unread' }).click();
-    await pw(events().first()).toHaveText(/^UPDATED Your order has shipped: seen \d/);
+    await pw(events().first()).toHaveText(/^UPDATED Your order has shipped seen · \d/);
     await pw(item('Your order has shipped')).toHaveText(/Seen (just now|\d+ seconds? ago)/);
     await pw(filterButton('Unread')).toHaveText('Unread 1');
 
     // A mark of every item at once comes as one UPDATED without an item: the preview reads the inbox again.
     await second.getByRole('button', { name: 'Mark all read' }).click();
-    await pw(events().first()).toHaveText(/^UPDATED Many items changed \d/);
+    await pw(events().first()).toHaveText(/^UPDATED Every item changed · \d/);
     await pw(filterButton('Unread')).toHaveText('Unread 0');
     await pw(item('Your order has shipped')).toHaveText(/Read (just now|\d+ seconds? ago)/);
     await second.context().close();
@@ -380,7 +380,7 @@ describe('the Inbox preview', () => {
     const [first, second] = await titles();
     await tabTo(page, 'Mark read');
     await page.keyboard.press('Enter');
-    await pw(events().first()).toHaveText(new RegExp(`^UPDATED ${escapeRegExp(first)}: read \\d`));
+    await pw(events().first()).toHaveText(new RegExp(`^UPDATED ${escapeRegExp(first)} read · \\d`));
     expect(await focusedName(page)).toBe('Mark unread');
     await tabTo(page, 'Archive');
     await page.keyboard.press('Enter');

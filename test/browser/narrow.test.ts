@@ -245,7 +245,7 @@ describe('the page at 390 px', () => {
     ).toBe(200);
     await pw(preview.locator('.event-log li')).toHaveText(/^NEW Your order has shipped/);
     await preview.getByRole('listitem').filter({ hasText: 'Your order has shipped' }).getByRole('button', { name: 'Mark read' }).click();
-    await pw(preview.locator('.event-log li').first()).toHaveText(/^UPDATED Your order has shipped: read/);
+    await pw(preview.locator('.event-log li').first()).toHaveText(/^UPDATED Your order has shipped read · /);
     await expectNoSideways(page, 'the Inbox preview');
     await expectWithinScreen(preview, 'the preview');
     await expectWithinScreen(preview.getByRole('heading', { level: 2 }), 'a 66-character externalId');

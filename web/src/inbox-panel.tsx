@@ -48,7 +48,10 @@ interface LogEntry {
   n: number;
   at: number;
   kind: InboxEvent['kind'];
-  text: string;
+  /** The item's title, or "Every item" after a mark of all. */
+  subject: string;
+  /** For UPDATED: the item's state now ("read", "archived"…). */
+  change?: string;
 }
 
 export function InboxPanel({ preview, onMintAgain, minting, onClose }: PanelProps) {
@@ -125,9 +128,14 @@ export function InboxPanel({ preview, onMintAgain, minting, onClose }: PanelProp
           );
         }, 300);
     }
-    const text = item ? (event.kind === 'NEW' ? item.title : `${item.title}: ${stateOf(item).toLowerCase()}`) : 'Many items changed';
     logged.current += 1;
-    const entry = { n: logged.current, at: Date.now(), kind: event.kind, text };
+    const entry: LogEntry = {
+      n: logged.current,
+      at: Date.now(),
+      kind: event.kind,
+      subject: item?.title ?? 'Every item',
+      change: event.kind === 'UPDATED' ? (item ? stateOf(item).toLowerCase() : 'changed') : undefined,
+    };
     setLog((entries) => [entry, ...entries].slice(0, LOG_KEPT));
   };
 
@@ -294,8 +302,11 @@ export function InboxPanel({ preview, onMintAgain, minting, onClose }: PanelProp
               {log.map((entry) => (
                 <li key={entry.n}>
                   <span class={`kind ${entry.kind.toLowerCase()}`}>{entry.kind}</span>
-                  <span class="event-text">{entry.text}</span>
-                  <time class="event-time">{clockTime(entry.at)}</time>
+                  <span class="event-text">{entry.subject}</span>
+                  <span class="event-time">
+                    {entry.change && <span class="event-change">{entry.change} · </span>}
+                    <time>{clockTime(entry.at)}</time>
+                  </span>
                 </li>
               ))}
             </ol>
