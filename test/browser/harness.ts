@@ -94,7 +94,16 @@ export async function gql(base: string, token: string, document: Parameters<type
 }
 
 export const send = (base: string, secret: string, channels?: string[]) =>
-  gql(base, secret, Send, { input: { message: { title: 'browser', body: 'hello' }, ...(channels ? { target: { channels } } : {}) } });
+  sendMessage(base, secret, { title: 'browser', body: 'hello' }, channels);
+
+export const sendMessage = (base: string, secret: string, message: { title: string; body: string }, channels?: string[]) =>
+  gql(base, secret, Send, { input: { message, ...(channels ? { target: { channels } } : {}) } });
+
+/** The inbox streams open on the server (its herald_inbox_streams gauge). */
+export async function openStreams(base: string): Promise<number> {
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^herald_inbox_streams (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
+}
 
 export async function keyCount(base: string, member: string): Promise<number> {
   return (await gql(base, member, '{ apiKeys { id } }')).body.data.apiKeys.length;

@@ -1,6 +1,7 @@
-// The page on a 390 px wide phone: no page scrolls sideways, the keys table
-// becomes one card per key, every dialog fits, the keyboard still reaches
-// everything, axe finds nothing serious; the screenshot goes to docs/api-keys-page-390.png.
+// The page on a 390 px wide phone: no page scrolls sideways, the keys and
+// messages tables become one card per row, every dialog fits, the live Inbox
+// preview fits, the keyboard still reaches everything, axe finds nothing
+// serious; the screenshot goes to docs/api-keys-page-390.png.
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -18,6 +19,7 @@ import {
   openTab,
   pw,
   send,
+  sendMessage,
   shownSecret,
   signIn,
   startDashboard,
@@ -31,6 +33,7 @@ const LONG_SLUG = `eu-west-1-${'x'.repeat(54)}`; // 64 characters
 let dashboard: Dashboard;
 let page: Page;
 let member: string;
+let production: string;
 
 const row = (name: string) => keyRow(page, name);
 const dialog = () => page.getByRole('dialog');
@@ -78,8 +81,9 @@ describe('the page at 390 px', () => {
       },
     });
     expect((await send(base, scoped.body.data.createApiKey.secret, ['marketing'])).status).toBe(200);
-    const production = await gql(base, member, CreateApiKey, { input: { name: 'Production backend', scope: { kind: 'ALL' } } });
-    for (let i = 0; i < 3; i += 1) expect((await send(base, production.body.data.createApiKey.secret)).status).toBe(200);
+    production = (await gql(base, member, CreateApiKey, { input: { name: 'Production backend', scope: { kind: 'ALL' } } })).body.data
+      .createApiKey.secret;
+    for (let i = 0; i < 3; i += 1) expect((await send(base, production)).status).toBe(200);
     page = await openTab(dashboard, NARROW);
   }, 120_000);
 
@@ -205,5 +209,49 @@ describe('the page at 390 px', () => {
     await pw(dialog()).toHaveCount(0);
     await pw(page.getByRole('button', { name: 'Create API Key' })).toBeFocused();
     await expectNoSideways(page, 'the API Keys page, after the keyboard pass');
+  });
+
+  test('the Messages view: one card per message, each value labelled, the nav on screen; it passes axe', async () => {
+    const notice = { title: 'Maintenance in every region tonight', body: 'From 02:00 to 03:00 UTC.' };
+    expect((await sendMessage(dashboard.base, production, notice, ['marketing', 'ops', 'billing', LONG_SLUG])).status).toBe(200);
+    await page.getByRole('link', { name: 'Messages' }).click();
+    await pw(page.getByRole('heading', { name: 'Messages', level: 1 })).toBeFocused();
+    const cards = page.locator('table.messages tbody tr');
+    await pw(cards).toHaveCount(6);
+    await expectNoSideways(page, 'the Messages view');
+    for (const link of await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link').all())
+      await expectWithinScreen(link, `the nav link ${await link.textContent()}`);
+    for (const card of await cards.all()) {
+      await expectWithinScreen(card, 'a message card');
+      for (const label of ['Sent to', 'Sent', 'Delivery']) await pw(card.getByText(label, { exact: true })).toBeVisible();
+      await expectWithinScreen(card.locator('.delivery-bar'), 'a delivery bar');
+    }
+    const slug = cards.filter({ hasText: notice.title }).getByRole('listitem').filter({ hasText: LONG_SLUG });
+    await pw(slug).toBeVisible();
+    await expectWithinScreen(slug, 'a 64-character slug');
+    await axeScan(page, 'the Messages view at 390 px');
+  });
+
+  test('the Inbox preview: a long externalId, the live inbox and its events fit, every control on screen; it passes axe', async () => {
+    const externalId = `${LONG_SLUG}-1`;
+    await page.getByRole('link', { name: 'Inbox preview' }).click();
+    await page.getByLabel('Recipient externalId').fill(externalId);
+    await page.getByRole('button', { name: 'Open inbox' }).click();
+    const preview = page.getByRole('region', { name: `Inbox of ${externalId}` });
+    await pw(preview.locator('.stream-state')).toHaveText('Live');
+    await pw(preview.getByRole('listitem').filter({ hasText: 'browser' })).toHaveCount(3);
+    expect(
+      (await sendMessage(dashboard.base, production, { title: 'Your order has shipped', body: 'It will be there on Thursday.' })).status,
+    ).toBe(200);
+    await pw(preview.locator('.event-log li')).toHaveText(/^NEW Your order has shipped/);
+    await preview.getByRole('listitem').filter({ hasText: 'Your order has shipped' }).getByRole('button', { name: 'Mark read' }).click();
+    await pw(preview.locator('.event-log li').first()).toHaveText(/^UPDATED Your order has shipped read · /);
+    await expectNoSideways(page, 'the Inbox preview');
+    await expectWithinScreen(preview, 'the preview');
+    await expectWithinScreen(preview.getByRole('heading', { level: 2 }), 'a 66-character externalId');
+    for (const button of await page.getByRole('main').getByRole('button').all())
+      await expectWithinScreen(button, `${(await button.textContent())?.slice(0, 40)}`);
+    await axeScan(page, 'the Inbox preview at 390 px');
+    await preview.getByRole('button', { name: 'Close preview' }).click();
   });
 });

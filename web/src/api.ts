@@ -41,11 +41,12 @@ export const session = {
   clear: () => sessionStorage.removeItem(TOKEN_KEY),
 };
 
+/** A query or mutation, with the member's token, or with `token` (the Inbox preview's recipient token). */
 export async function request<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
   variables?: TVariables,
+  token = session.get(),
 ): Promise<TResult> {
-  const token = session.get();
   let response: Response;
   try {
     response = await fetch('/graphql', {
@@ -56,16 +57,22 @@ export async function request<TResult, TVariables>(
   } catch {
     throw new RequestError([{ message: 'Herald cannot be reached: check your connection and try again.' }], 0);
   }
-  const body = (await response.json().catch(() => null)) as {
-    data?: TResult | null;
-    errors?: { message: string; extensions?: { field?: string; code?: string } }[];
-  } | null;
+  return resultOf<TResult>((await response.json().catch(() => null)) as GraphQLResult<TResult> | null, response.status);
+}
+
+export interface GraphQLResult<TResult> {
+  data?: TResult | null;
+  errors?: { message: string; extensions?: { field?: string; code?: string } }[];
+}
+
+/** A GraphQL response's data, or its errors thrown as a RequestError (also for each result of a stream). */
+export function resultOf<TResult>(body: GraphQLResult<TResult> | null, status: number): TResult {
   if (body?.errors?.length) {
     throw new RequestError(
       body.errors.map((e) => ({ message: e.message, field: e.extensions?.field, code: e.extensions?.code })),
-      response.status,
+      status,
     );
   }
-  if (!body?.data) throw new RequestError([{ message: `Unexpected answer from Herald (HTTP ${response.status}).` }], response.status);
+  if (!body?.data) throw new RequestError([{ message: `Unexpected answer from Herald (HTTP ${status}).` }], status);
   return body.data;
 }

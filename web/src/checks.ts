@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 const CONTROL = /[\u0000-\u001F\u007F-\u009F]/u;
 const SLUG = /^[a-z0-9-]{1,64}$/;
 
-export const LIMITS = { keyName: 100, channelName: 100, slug: 64, rateLimitMax: 100_000, allowedIps: 100 } as const;
+export const LIMITS = { keyName: 100, channelName: 100, slug: 64, rateLimitMax: 100_000, allowedIps: 100, externalId: 256 } as const;
 /** The slug rule for the pattern attribute (compiled with the v flag, where "-" is escaped). */
 export const SLUG_PATTERN = '[a-z0-9\\-]{1,64}';
 
@@ -22,6 +22,15 @@ export function checkName(value: string, max: number): Problem {
   if (CONTROL.test(text)) return 'Remove the control characters (line breaks, tabs and the like).';
   const n = length(text);
   return n > max ? `At most ${max} characters (this one has ${n}).` : null;
+}
+
+/** A recipient's externalId as the account's backend gave it: 1 to 256 characters. */
+export function checkExternalId(value: string): Problem {
+  const text = value.trim();
+  if (!text) return "Enter the recipient's externalId.";
+  if (CONTROL.test(text)) return 'Remove the control characters (line breaks, tabs and the like).';
+  const n = length(text);
+  return n > LIMITS.externalId ? `At most ${LIMITS.externalId} characters (this one has ${n}).` : null;
 }
 
 export function checkSlug(value: string): Problem {

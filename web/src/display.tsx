@@ -1,4 +1,6 @@
-// Small pieces the pages share: a relative time with the exact one on hover, a member by name, channel chips.
+// Small pieces the pages share: a relative time with the exact one on hover, a member by name, channel chips,
+// a table cell that labels itself when the table is laid out as cards.
+import type { ComponentChildren } from 'preact';
 import { exactTime, fromNow, type MemberNames, memberName } from './format.ts';
 
 export function Time({ iso }: { iso: string }) {
@@ -30,5 +32,25 @@ export function ChannelChips({ slugs, label = 'Channels' }: { slugs: readonly { 
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A cell with its column's name, shown only when the table is laid out as cards (narrow screens). */
+export function LabelledCell<Label extends string>({
+  label,
+  class: className,
+  children,
+}: {
+  label: Label;
+  class?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <td class={className}>
+      <span class="cell-label" aria-hidden="true">
+        {label}
+      </span>
+      <div class="cell-value">{children}</div>
+    </td>
   );
 }

@@ -65,3 +65,57 @@ export const DashboardAuditEvents = graphql(`
     }
   }
 `);
+
+export const DashboardMessages = graphql(`
+  query DashboardMessages($first: Int, $after: String) {
+    messages(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id
+          title
+          createdAt
+          allRecipients
+          channels { slug name }
+          deliveryStats { recipients seen read webhooksSucceeded webhooksPending webhooksFailed }
+        }
+      }
+    }
+  }
+`);
+
+export const DashboardCreateRecipientToken = graphql(`
+  mutation DashboardCreateRecipientToken($input: CreateRecipientTokenInput!) {
+    createRecipientToken(input: $input) { token expiresAt recipient { id externalId channels { slug } } }
+  }
+`);
+
+// With a recipient token: the preview reads and marks the inbox as the recipient's own app would.
+export const PreviewInbox = graphql(`
+  query PreviewInbox($first: Int, $after: String, $filter: InboxFilter) {
+    inbox(first: $first, after: $after, filter: $filter) {
+      totalCount
+      unreadCount
+      unseenCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { ...PreviewInboxItem } }
+    }
+  }
+`);
+
+export const PreviewMarkInbox = graphql(`
+  mutation PreviewMarkInbox($input: MarkInboxInput!) {
+    markInbox(input: $input) { updated unreadCount unseenCount }
+  }
+`);
+
+export const PreviewInboxEvents = graphql(`
+  subscription PreviewInboxEvents($after: String) {
+    inbox(after: $after) { kind cursor unreadCount unseenCount item { ...PreviewInboxItem } }
+  }
+`);
+
+export const PreviewInboxItem = graphql(`
+  fragment PreviewInboxItem on InboxItem { id title body channels createdAt seenAt readAt archivedAt }
+`);

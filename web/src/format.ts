@@ -3,6 +3,7 @@ const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const exact = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const numbers = new Intl.NumberFormat();
+const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 // Usage days are UTC dates ("2026-11-29"): shown as such, whatever the viewer's time zone.
 const utcDay = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const utcWeekday = new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' });
@@ -26,6 +27,8 @@ export function fromNow(iso: string, now = Date.now()): string {
 
 export const exactTime = (iso: string) => exact.format(new Date(iso));
 export const calendarDay = (iso: string) => day.format(new Date(iso));
+/** "12:01:03 PM": when a live event came. */
+export const clockTime = (at: number) => clock.format(at);
 export const count = (n: number) => numbers.format(n);
 /** "3 requests", "1 message": English plurals for the page's own nouns. */
 export const counted = (n: number, noun: string) => `${numbers.format(n)} ${noun}${n === 1 ? '' : 's'}`;

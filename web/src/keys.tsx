@@ -1,10 +1,9 @@
 // The API Keys page: every key, and the dialogs that create, edit, roll and revoke them.
-import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { RequestError, request } from './api.ts';
 import { AuditDialog } from './audit-trail.tsx';
 import { Dialog } from './dialog.tsx';
-import { ChannelChips, Member, Time } from './display.tsx';
+import { ChannelChips, LabelledCell, Member, Time } from './display.tsx';
 import { DashboardApiKeys, DashboardRevokeApiKey, DashboardRollApiKey } from './documents.ts';
 import { calendarDay, exactTime, fromNow } from './format.ts';
 import type { DashboardApiKeysQuery, DashboardChannelsQuery } from './generated/graphql.ts';
@@ -111,22 +110,12 @@ export function ApiKeysPage({ channels, onUnauthenticated }: PageProps) {
 
 /** Column names, also shown inside each cell when the table is laid out as cards (narrow screens). */
 const COLUMNS = ['Name', 'Scope', 'Status', 'Created', 'Last used', 'Usage, 30 days'] as const;
-
-function Cell({ label, class: className, children }: { label: (typeof COLUMNS)[number]; class?: string; children: ComponentChildren }) {
-  return (
-    <td class={className}>
-      <span class="cell-label" aria-hidden="true">
-        {label}
-      </span>
-      <div class="cell-value">{children}</div>
-    </td>
-  );
-}
+const Cell = LabelledCell<(typeof COLUMNS)[number]>;
 
 function KeyTable({ keys, open }: { keys: Key[]; open: (modal: Modal) => void }) {
   return (
-    <div class="table-wrap keys-wrap">
-      <table class="keys">
+    <div class="table-wrap cards-wrap">
+      <table class="keys cards">
         <caption class="visually-hidden">API keys of the account, newest first</caption>
         <thead>
           <tr>

@@ -1,4 +1,5 @@
-// The Herald dashboard: sign in with a member token, then the API Keys and Channels pages.
+// The Herald dashboard: sign in with a member token, then the API Keys, Channels,
+// Messages and Inbox preview pages, one hash route each.
 import { render } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { RequestError, request, session } from './api.ts';
@@ -6,10 +7,17 @@ import { ChannelsPage } from './channels.tsx';
 import { FieldError } from './dialog.tsx';
 import { DashboardChannels } from './documents.ts';
 import type { DashboardChannelsQuery } from './generated/graphql.ts';
+import { InboxPreviewPage } from './inbox-preview.tsx';
 import { ApiKeysPage } from './keys.tsx';
+import { MessagesPage } from './messages.tsx';
+import { recentRecipients } from './recent-recipients.ts';
 
-type Page = 'keys' | 'channels';
-const pageFromHash = (): Page => (location.hash === '#/channels' ? 'channels' : 'keys');
+const PAGES = { keys: 'API Keys', channels: 'Channels', messages: 'Messages', inbox: 'Inbox preview' } as const;
+type Page = keyof typeof PAGES;
+const pageFromHash = (): Page => {
+  const name = location.hash.replace(/^#\//, '');
+  return Object.hasOwn(PAGES, name) ? (name as Page) : 'keys';
+};
 
 function App() {
   const [token, setToken] = useState(session.get());
@@ -28,6 +36,7 @@ function App() {
   }
   const signOut = (message: string | null = null) => {
     session.clear();
+    recentRecipients.clear();
     setNotice(message);
     setToken(null);
   };
@@ -55,7 +64,7 @@ function Dashboard({ signOut }: { signOut: (message?: string | null) => void }) 
   // A page change moves focus to the new page's heading, as a page load would put a screen reader at its start.
   const shownPage = useRef(page);
   useEffect(() => {
-    document.title = `${page === 'keys' ? 'API Keys' : 'Channels'} · Herald`;
+    document.title = `${PAGES[page]} · Herald`;
     if (shownPage.current !== page) document.querySelector<HTMLElement>('main h1')?.focus();
     shownPage.current = page;
   }, [page]);
@@ -70,23 +79,21 @@ function Dashboard({ signOut }: { signOut: (message?: string | null) => void }) 
           Herald
         </span>
         <nav aria-label="Dashboard">
-          <a href="#/keys" aria-current={page === 'keys' ? 'page' : undefined}>
-            API Keys
-          </a>
-          <a href="#/channels" aria-current={page === 'channels' ? 'page' : undefined}>
-            Channels
-          </a>
+          {(Object.keys(PAGES) as Page[]).map((name) => (
+            <a key={name} href={`#/${name}`} aria-current={page === name ? 'page' : undefined}>
+              {PAGES[name]}
+            </a>
+          ))}
         </nav>
         <button type="button" class="link" onClick={() => signOut()}>
           Sign out
         </button>
       </header>
       <main id="main">
-        {page === 'keys' ? (
-          <ApiKeysPage channels={channels ?? []} onUnauthenticated={unauthenticated} />
-        ) : (
-          <ChannelsPage channels={channels} onCreated={loadChannels} />
-        )}
+        {page === 'keys' && <ApiKeysPage channels={channels ?? []} onUnauthenticated={unauthenticated} />}
+        {page === 'channels' && <ChannelsPage channels={channels} onCreated={loadChannels} />}
+        {page === 'messages' && <MessagesPage onUnauthenticated={unauthenticated} />}
+        {page === 'inbox' && <InboxPreviewPage onUnauthenticated={unauthenticated} />}
       </main>
     </>
   );
