@@ -4,7 +4,7 @@
 // and signed with a key of their own (kept in the database, so that every
 // instance of a fleet shares it): a member token never passes as one, nor one
 // as a member token or a key.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { PrismaClient } from '../db/index.ts';
 import { UnauthenticatedError } from '../errors.ts';
@@ -73,6 +73,8 @@ export class RecipientTokens {
       .setAudience(AUDIENCE)
       .setSubject(claims.recipientId)
       .setIssuedAt(issuedAt)
+      // Two tokens minted in one second are two tokens.
+      .setJti(randomUUID())
       .setExpirationTime(issuedAt + ttlSeconds)
       .sign(await this.signingKey());
     return { token, expiresAt };
