@@ -33,6 +33,8 @@ export interface Config {
   keyRateLimitPerMinute: number;
   /** Redis for the per-key rate limits of a fleet; null: each process counts in memory. */
   redisUrl: string | null;
+  /** The longest a Redis command may take before the request is answered from memory. */
+  redisCommandTimeoutMs: number;
 }
 
 export const DEFAULT_DATA_DIR = 'data/herald';
@@ -100,6 +102,14 @@ function parseDuration(env: NodeJS.ProcessEnv, variable: string, fallback: numbe
   const raw = env[variable]?.trim();
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) > 3_600_000) throw new ConfigError(variable, 'must be a number of milliseconds up to 3600000');
+  return Number(raw);
+}
+
+function parseMilliseconds(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new ConfigError(variable, `must be a number of milliseconds from ${min} to ${max}`);
   return Number(raw);
 }
 
@@ -183,5 +193,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     keyRateLimitPerMinute: parseCount(env, 'KEY_RATE_LIMIT_PER_MINUTE', 1_000, MAX_RATE_LIMIT_PER_MINUTE),
     redisUrl: parseRedisUrl(env.REDIS_URL),
+    redisCommandTimeoutMs: parseMilliseconds(env, 'REDIS_COMMAND_TIMEOUT_MS', 1_000, 10, 60_000),
   };
 }

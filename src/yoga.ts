@@ -131,8 +131,13 @@ function rateLimiter(config: Config, db: Database, logger: Logger): RateLimiter 
   if (!config.redisUrl) return new PostgresRateLimiter(db.prisma);
   return new RedisRateLimiter(
     config.redisUrl,
-    (error) => logger.error({ err: error }, 'Redis is unreachable: rate limits fall back to this instance alone until it answers'),
-    () => logger.info('Redis answers again: rate limits are shared by the fleet again'),
+    (error) =>
+      logger.error(
+        { cause: error instanceof Error ? error.message : String(error) },
+        'Redis does not answer: rate limits fall back to this instance alone until it does',
+      ),
+    (downForMs) => logger.info({ downForMs }, 'Redis answers again: rate limits are shared by the fleet again'),
+    { commandTimeoutMs: config.redisCommandTimeoutMs },
   );
 }
 

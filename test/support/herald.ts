@@ -33,6 +33,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Tests make many requests with one key: only the rate-limit tests set a real limit.
     keyRateLimitPerMinute: 100_000,
     redisUrl: null,
+    redisCommandTimeoutMs: 1_000,
     ...overrides,
   };
 }
