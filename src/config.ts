@@ -35,6 +35,10 @@ export interface Config {
   redisUrl: string | null;
   /** The longest a Redis command may take before the request is answered from memory. */
   redisCommandTimeoutMs: number;
+  /** A request's deadline: its waits for a connection, a lock and a statement all end by then (503). */
+  requestTimeoutMs: number;
+  /** Requests in flight beyond which new ones get 503 at once (event streams not counted). */
+  maxRequestsInFlight: number;
 }
 
 export const DEFAULT_DATA_DIR = 'data/herald';
@@ -194,5 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyRateLimitPerMinute: parseCount(env, 'KEY_RATE_LIMIT_PER_MINUTE', 1_000, MAX_RATE_LIMIT_PER_MINUTE),
     redisUrl: parseRedisUrl(env.REDIS_URL),
     redisCommandTimeoutMs: parseMilliseconds(env, 'REDIS_COMMAND_TIMEOUT_MS', 1_000, 10, 60_000),
+    requestTimeoutMs: parseMilliseconds(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
+    maxRequestsInFlight: parseCount(env, 'MAX_REQUESTS_IN_FLIGHT', 500),
   };
 }

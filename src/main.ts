@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { MigrationStateError, migrate, openDatabase } from './db/index.ts';
 import { createLogger } from './logger.ts';
+import { InFlightRequests } from './plugins/in-flight.ts';
 import type { Lifecycle } from './plugins/readiness.ts';
 import { createHerald } from './yoga.ts';
 
@@ -25,6 +26,7 @@ async function main() {
   }
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config.database, {
+    requestTimeoutMs: config.requestTimeoutMs,
     // Every request would fail from here on: say why, and let the supervisor restart Herald.
     onEmbeddedExit: (log) => {
       logger.error({ log }, 'the embedded PostgreSQL stopped unexpectedly');
@@ -41,7 +43,8 @@ async function main() {
   }
 
   const lifecycle: Lifecycle = { draining: false };
-  const herald = await createHerald({ config, db, logger, lifecycle });
+  const inFlight = new InFlightRequests(config.requestTimeoutMs, config.maxRequestsInFlight);
+  const herald = await createHerald({ config, db, logger, lifecycle, inFlight });
   const server = createServer(herald);
   server.on('error', (error) => fail(error.message));
   server.listen(config.port, config.host, () => {

@@ -19,9 +19,11 @@ import { WALKTHROUGH } from './graphiql.ts';
 import { createLogger, type Logger, yogaLogger } from './logger.ts';
 import { useDashboard } from './plugins/dashboard.ts';
 import { useIdempotency } from './plugins/idempotency.ts';
+import { InFlightRequests, useInFlight } from './plugins/in-flight.ts';
 import { useKeyUsage } from './plugins/key-usage.ts';
 import { useLimits } from './plugins/limits.ts';
 import { createMetrics } from './plugins/metrics.ts';
+import { unavailableError, useOutages, withoutUnavailable } from './plugins/outages.ts';
 import { useRateLimitHeaders } from './plugins/rate-limit-headers.ts';
 import { type Lifecycle, useReadiness } from './plugins/readiness.ts';
 import { MAX_BODY_BYTES, useRequestBody } from './plugins/request-body.ts';
@@ -38,6 +40,8 @@ export interface HeraldOptions {
   lifecycle?: Lifecycle;
   /** How often counted key usage is written (tests shorten it). */
   usageFlushMs?: number;
+  /** The requests in flight, with their deadlines (main.ts shortens them when it shuts down). */
+  inFlight?: InFlightRequests;
 }
 
 /**
@@ -50,6 +54,7 @@ export async function createHerald({
   logger = createLogger(config.logLevel),
   lifecycle = { draining: false },
   usageFlushMs,
+  inFlight = new InFlightRequests(config.requestTimeoutMs, config.maxRequestsInFlight),
 }: HeraldOptions) {
   // PostgreSQL may serve a fleet: failures are counted in it and keys are read
   // on every request. The embedded database has one process: memory is enough.
@@ -59,7 +64,14 @@ export async function createHerald({
   const keys = new ApiKeyStore(db.prisma, db.sql, embedded ? new KeyCache() : undefined);
   const memberAuthenticator = createMemberAuthenticator(db.prisma, await createMemberTokenVerifier(config));
   const authenticate = createAuthenticator(createKeyVerifier(keys), memberAuthenticator, failures);
-  const usage = new UsageCounter(db.prisma, (error) => logger.error({ err: error }, 'writing key usage failed'), usageFlushMs);
+  const usage = new UsageCounter(
+    db.prisma,
+    (error) => {
+      // A database outage is logged once, as such (src/plugins/outages.ts), not at every flush.
+      if (!unavailableError(error, db.outages)) logger.error({ err: error }, 'writing key usage failed');
+    },
+    usageFlushMs,
+  );
   const limiter = rateLimiter(config, db, logger);
   const admit = createAdmission(limiter, config.keyRateLimitPerMinute);
   const metrics = createMetrics();
@@ -87,10 +99,13 @@ export async function createHerald({
     landingPage: false,
     // One operation per request: batching would multiply every limit above.
     batching: false,
-    logging: yogaLogger(logger),
-    // Yoga logs the original; the client gets "Unexpected error." with HTTP 500.
+    logging: withoutUnavailable(yogaLogger(logger)),
+    // Yoga logs the original; the client gets "Unexpected error." with HTTP 500, or 503 with
+    // Retry-After when the database could not serve (src/plugins/outages.ts).
     maskedErrors: {
       maskError(error, message, isDev) {
+        const unavailable = unavailableError(error, db.outages);
+        if (unavailable) return unavailable;
         const masked = maskError(error, message, isDev);
         if (!(masked instanceof GraphQLError) || masked === error) return masked;
         return new GraphQLError(masked.message, {
@@ -103,6 +118,8 @@ export async function createHerald({
     // Herald takes JSON (and GET for queries): no multipart uploads.
     multipart: false,
     plugins: [
+      // Deadlines and the in-flight limit: first, so that everything after runs within them.
+      useInFlight(inFlight),
       // The dashboard's page and assets (/, /assets/*): before the GraphQL request checks.
       useDashboard(config),
       useRequestBody(MAX_BODY_BYTES),
@@ -114,6 +131,7 @@ export async function createHerald({
       useRateLimitHeaders(),
       useHousekeeping(db, limiter, logger),
       metrics.plugin,
+      useOutages({ outages: db.outages, limiter, logger, registry: metrics.registry }),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
     ],
   });

@@ -6,6 +6,8 @@ import { PrismaClient } from '../generated/prisma/client.ts';
 import { observeQueries, postgresMigrationAdapter, postgresPool, type QueryObserver } from './adapters.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { applyMigrations, localMigrationNames } from './migrations.ts';
+import { OutageTracker } from './outage.ts';
+import { DatabaseProbe } from './probe.ts';
 import { createSql, type Sql } from './sql.ts';
 
 export type { PrismaClient } from '../generated/prisma/client.ts';
@@ -19,8 +21,15 @@ export interface Database {
   sql: Sql;
   /** The adapter the schema engine migrates through. */
   migrationAdapter: SqlMigrationAwareDriverAdapterFactory;
+  /** The database's state as requests see it: outages start and end here (./outage.ts). */
+  outages: OutageTracker;
+  /** Readiness's own check, on its own connection (./probe.ts). */
+  probe: DatabaseProbe;
   close(): Promise<void>;
 }
+
+/** The longest a request waits for a connection, a lock or a statement unless REQUEST_TIMEOUT_MS says otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export class MigrationStateError extends Error {}
 
@@ -30,6 +39,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** Sees every SQL statement the application sends (not the migrations'). */
   onQuery?: QueryObserver;
+  /** The longest any statement, lock wait or wait for a connection lasts (REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
   /** The embedded PostgreSQL stopped while nobody asked it to: its last log lines. */
   onEmbeddedExit?: (log: string) => void;
 }
@@ -41,16 +52,23 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   const cluster = target.kind === 'embedded' && !options.embeddedUrl ? await startEmbeddedPostgres(target.dataDir) : null;
   const url = target.kind === 'postgres' ? target.url : (options.embeddedUrl ?? (cluster?.url as string));
   if (cluster && options.onEmbeddedExit) void cluster.unexpectedExit.then(options.onEmbeddedExit);
-  const pool = postgresPool(url, options.poolSize);
+  // While an outage is on, readiness's probe asks every second: it ends even when no request comes.
+  const outages: OutageTracker = new OutageTracker(Date.now, () => void probe.check());
+  const pool = postgresPool(url, { max: options.poolSize, timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, outages });
   const prisma = new PrismaClient({ adapter: observed(new PrismaPg(pool)) });
+  const probe = new DatabaseProbe(url, pool, outages);
   return {
     target,
     url,
     prisma,
     sql: createSql(pool, options.onQuery),
     migrationAdapter: postgresMigrationAdapter(url),
+    outages,
+    probe,
     async close() {
       try {
+        outages.close();
+        await probe.close();
         await prisma.$disconnect();
         if (!pool.ending) await pool.end();
       } finally {

@@ -34,6 +34,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     keyRateLimitPerMinute: 100_000,
     redisUrl: null,
     redisCommandTimeoutMs: 1_000,
+    requestTimeoutMs: 10_000,
+    maxRequestsInFlight: 500,
     ...overrides,
   };
 }
