@@ -4,6 +4,7 @@ import { MigrationStateError, migrate, openDatabase } from './db/index.ts';
 import { createLogger } from './logger.ts';
 import { InFlightRequests } from './plugins/in-flight.ts';
 import type { Lifecycle } from './plugins/readiness.ts';
+import { drain } from './shutdown.ts';
 import { createHerald } from './yoga.ts';
 
 function fail(message: string): never {
@@ -52,29 +53,9 @@ async function main() {
     logger.info({ port: config.port }, `Herald on http://localhost:${config.port}/graphql (${where})`);
   });
 
-  // Stop accepting, let in-flight requests finish (a send is one statement: it
-  // completes or never happened), close the database, exit 0. Past the timeout,
-  // exit 1: something did not finish. The deadline is armed first, so that it
-  // holds whatever happens after it (logging included).
-  const shutdown = (signal: string) => {
-    if (lifecycle.draining) return;
-    lifecycle.draining = true;
-    const deadline = setTimeout(() => {
-      logger.error('shutdown timed out with requests in flight');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
-    const idle = setInterval(() => server.closeIdleConnections(), 50);
-    server.close(async () => {
-      clearInterval(idle);
-      await herald.dispose(); // writes the key usage counted since the last flush
-      await db.close();
-      clearTimeout(deadline);
-      logger.info('stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
-  };
+  // See src/shutdown.ts: requests in flight answered, usage written or reported lost, exit 0 or 1.
+  const shutdown = (signal: string) =>
+    drain(signal, { server, herald, db, lifecycle, inFlight, logger, timeoutMs: config.shutdownTimeoutMs });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

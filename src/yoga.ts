@@ -127,7 +127,7 @@ export async function createHerald({
       ...useLimits(config.limits),
       useRequestLog(logger),
       useReadiness(db, lifecycle),
-      useKeyUsage(usage),
+      useKeyUsage(usage, lifecycle),
       useRateLimitHeaders(),
       useHousekeeping(db, limiter, logger),
       metrics.plugin,

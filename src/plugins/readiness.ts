@@ -1,9 +1,15 @@
 import { useReadinessCheck } from 'graphql-yoga';
+import type { LostUsage } from '../data/usage.ts';
 import type { Database } from '../db/index.ts';
 
-/** Shared with main.ts: once draining, readiness fails so the load balancer stops sending. */
+/** Shared with main.ts: the state of a shutdown. */
 export interface Lifecycle {
+  /** Once draining, readiness fails so the load balancer stops sending. */
   draining: boolean;
+  /** When the shutdown must be over (ms since the epoch): what holds data writes it before then. */
+  drainDeadline?: number;
+  /** What the shutdown could not write (key usage): main.ts logs it and exits 1. */
+  lost?: LostUsage[];
 }
 
 const answer = (status: number, body: Record<string, unknown>) =>

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { generateSecret } from '../../src/auth/api-keys.ts';
 import { sendMessage } from '../../src/data/messages.ts';
+import { UsageCounter } from '../../src/data/usage.ts';
 import { withinScope } from '../../src/db/deadline.ts';
 import { openDatabase } from '../../src/db/index.ts';
 import { RequestAbandonedError } from '../../src/db/outage.ts';
@@ -166,5 +167,33 @@ describe('send stops once its request is over', () => {
     const inTime = { signal: new AbortController().signal, deadline: Date.now() + 10_000 };
     expect((await withinScope(inTime, () => sendMessage(herald.db.sql, request))).kind).toBe('sent');
     expect(await written()).toBe(1);
+  });
+});
+
+describe('usage counts at shutdown', () => {
+  test('written when the database takes them; otherwise returned as lost, exactly, once the deadline passed', async ({
+    account,
+    herald,
+  }) => {
+    const key = await account.key({ kind: 'ALL' });
+    dataOf(await key.run(Channels));
+    const counter = new UsageCounter(herald.db.prisma, () => {}, 3_600_000);
+    for (let i = 0; i < 7; i += 1) counter.request(key.id);
+    counter.refused(key.id);
+    expect(await counter.close(Date.now() + 2_000)).toEqual([]);
+
+    const unreachable = await openDatabase({ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/unreachable' });
+    try {
+      const failing = new UsageCounter(unreachable.prisma, () => {}, 3_600_000);
+      for (let i = 0; i < 5; i += 1) failing.request(key.id);
+      failing.refused(key.id);
+      const started = performance.now();
+      const lost = await failing.close(Date.now() + 700);
+      // Retried until the deadline, not given up at the first failure.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(500);
+      expect(lost).toEqual([{ key: key.id, day: new Date().toISOString().slice(0, 10), requests: 5, refused: 1 }]);
+    } finally {
+      await unreachable.close();
+    }
   });
 });
