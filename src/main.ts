@@ -1,5 +1,8 @@
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { logSupervision, superviseEmbedded } from './db/embedded-supervisor.ts';
 import { MigrationStateError, migrate, openDatabase } from './db/index.ts';
 import { createLogger } from './logger.ts';
 import { InFlightRequests } from './plugins/in-flight.ts';
@@ -28,14 +31,13 @@ async function main() {
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config.database, {
     requestTimeoutMs: config.requestTimeoutMs,
-    // Every request would fail from here on: say why, and let the supervisor restart Herald.
-    onEmbeddedExit: (log) => {
-      logger.error({ log }, 'the embedded PostgreSQL stopped unexpectedly');
-      process.exit(1);
-    },
+    embedded: { onStep: (step) => logger.info(step) },
   });
+  // Restarted when it dies (503 meanwhile); exit 1 if it cannot be (its temporary files go first).
+  const giveUp = () => void Promise.race([db.close().catch(() => {}), sleep(5_000)]).finally(() => process.exit(1));
+  if (db.embedded) superviseEmbedded(db.embedded, logSupervision(logger, giveUp));
   try {
-    const applied = await migrate(db);
+    const applied = await migrate(db, (pending) => logger.info({ migrations: pending }, `migrating: ${pending.length} to apply`));
     if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
   } catch (error) {
     await db.close().catch(() => {});
@@ -49,8 +51,13 @@ async function main() {
   const server = createServer(herald);
   server.on('error', (error) => fail(error.message));
   server.listen(config.port, config.host, () => {
+    const { port } = server.address() as AddressInfo;
     const where = config.database.kind === 'postgres' ? 'PostgreSQL' : `embedded database ${config.database.dataDir ?? '(in memory)'}`;
-    logger.info({ port: config.port }, `Herald on http://localhost:${config.port}/graphql (${where})`);
+    const base = `http://${!config.host || config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+    logger.info(
+      { port },
+      `Herald on ${base}/ (the API Keys page), GraphQL ${base}/graphql, health ${base}/health and ${base}/ready (${where})`,
+    );
   });
 
   // See src/shutdown.ts: requests in flight answered, usage written or reported lost, exit 0 or 1.

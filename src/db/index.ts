@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { observeQueries, postgresMigrationAdapter, postgresPool, type QueryObserver } from './adapters.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { type EmbeddedCluster, type EmbeddedOptions, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { applyMigrations, localMigrationNames } from './migrations.ts';
 import { OutageTracker } from './outage.ts';
 import { DatabaseProbe } from './probe.ts';
@@ -25,6 +25,8 @@ export interface Database {
   outages: OutageTracker;
   /** Readiness's own check, on its own connection (./probe.ts). */
   probe: DatabaseProbe;
+  /** The embedded cluster this process runs, if it runs one (main.ts supervises it). */
+  embedded: EmbeddedCluster | null;
   close(): Promise<void>;
 }
 
@@ -41,17 +43,16 @@ export interface OpenOptions {
   onQuery?: QueryObserver;
   /** The longest any statement, lock wait or wait for a connection lasts (REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number;
-  /** The embedded PostgreSQL stopped while nobody asked it to: its last log lines. */
-  onEmbeddedExit?: (log: string) => void;
+  /** How the embedded cluster starts (its steps, for the start-up messages). */
+  embedded?: EmbeddedOptions;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   const observed = <F extends SqlMigrationAwareDriverAdapterFactory>(factory: F) =>
     options.onQuery ? observeQueries(factory, options.onQuery) : factory;
   // Embedded: the cluster this process starts and owns (./embedded-postgres.ts), reached like any PostgreSQL.
-  const cluster = target.kind === 'embedded' && !options.embeddedUrl ? await startEmbeddedPostgres(target.dataDir) : null;
+  const cluster = target.kind === 'embedded' && !options.embeddedUrl ? await startEmbeddedPostgres(target.dataDir, options.embedded) : null;
   const url = target.kind === 'postgres' ? target.url : (options.embeddedUrl ?? (cluster?.url as string));
-  if (cluster && options.onEmbeddedExit) void cluster.unexpectedExit.then(options.onEmbeddedExit);
   // While an outage is on, readiness's probe asks every second: it ends even when no request comes.
   const outages: OutageTracker = new OutageTracker(Date.now, () => void probe.check());
   const pool = postgresPool(url, { max: options.poolSize, timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, outages });
@@ -65,6 +66,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     migrationAdapter: postgresMigrationAdapter(url),
     outages,
     probe,
+    embedded: cluster,
     async close() {
       try {
         outages.close();
@@ -82,12 +84,14 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
 const MIGRATION_LOCK = 4_835_201;
 
 /**
- * Applies pending migrations. An advisory lock lets a fleet start at once: one instance migrates, the others wait and then find nothing to do.
+ * Applies pending migrations (`onStart` hears of them first). An advisory lock lets a fleet start at once: one instance migrates, the others wait and then find nothing to do.
  * Refuses a database that has migrations this code does not know (it is ahead).
  */
-export async function migrate(db: Database): Promise<string[]> {
+export async function migrate(db: Database, onStart?: (pending: string[]) => void): Promise<string[]> {
   // Checked first and cheaply: the WASM engine costs ~110 MB it never gives back.
-  if ((await migrationState(db)).length === 0) return [];
+  const pending = await migrationState(db);
+  if (pending.length === 0) return [];
+  onStart?.(pending);
   const lock = new pg.Client({ connectionString: db.url });
   await lock.connect();
   try {
