@@ -12,8 +12,8 @@ export type Readiness =
   | { ready: false; status: 'migrations pending'; pending: string[] }
   | { ready: false; status: 'unavailable'; reason: 'unreachable' | 'saturated' | 'slow'; detail: string };
 
-/** Well under the 1 s a probe may take. */
-const PROBE_TIMEOUT_MS = 800;
+/** Well under the 1 s a probe may take, with room for a busy event loop. */
+const PROBE_TIMEOUT_MS = 600;
 /** A success this recent is the answer: a load balancer's probes cost the database one check (a failure is checked again). */
 const FRESH_MS = 250;
 /** Requests that have waited this long for a pool connection: the pool is exhausted. */

@@ -19,7 +19,7 @@ const answer = (status: number, body: Record<string, unknown>) =>
  * GET /ready: 200 when the database answers and has every migration; 503
  * while draining, with pending migrations, or when the database cannot serve:
  * `unreachable`, `saturated` (no connection free, or too many clients) or
- * `slow` (no answer within 800 ms). It answers within a second whatever the
+ * `slow` (no answer within 600 ms). It answers within a second whatever the
  * database does: its own connection and deadline (src/db/probe.ts).
  */
 export function useReadiness(db: Database, lifecycle: Lifecycle) {
