@@ -152,7 +152,8 @@ describe('the embedded PostgreSQL', () => {
     owner.kill('SIGKILL');
     await exited;
     expect(await gone(pid)).toBe(true);
-    for (const name of left) expect((await stat(join(tmpdir(), name))).isDirectory()).toBe(true);
+    // (Any start on this machine sweeps them, another process's too: whether they are still
+    // there now depends on what else runs, so only the next start's outcome is checked.)
     const next = await startEmbeddedPostgres(null);
     await next.stop();
     for (const name of left) await expect(stat(join(tmpdir(), name))).rejects.toThrow();
