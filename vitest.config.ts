@@ -11,7 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/fleet/**', 'test/browser/**', 'node_modules/**'],
+    exclude: ['test/fleet/**', 'test/browser/**', 'test/faults/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

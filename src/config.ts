@@ -37,6 +37,12 @@ export interface Config {
   streams: { perRecipient: number; perInstance: number };
   /** The largest WebSocket message a client may send, in bytes. */
   wsMaxPayloadBytes: number;
+  /** The longest a Redis command may take before the request is answered from memory. */
+  redisCommandTimeoutMs: number;
+  /** A request's deadline: its waits for a connection, a lock and a statement all end by then (503). */
+  requestTimeoutMs: number;
+  /** Requests in flight beyond which new ones get 503 at once (event streams not counted). */
+  maxRequestsInFlight: number;
 }
 
 export const DEFAULT_DATA_DIR = 'data/herald';
@@ -104,6 +110,14 @@ function parseDuration(env: NodeJS.ProcessEnv, variable: string, fallback: numbe
   const raw = env[variable]?.trim();
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) > 3_600_000) throw new ConfigError(variable, 'must be a number of milliseconds up to 3600000');
+  return Number(raw);
+}
+
+function parseMilliseconds(env: NodeJS.ProcessEnv, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new ConfigError(variable, `must be a number of milliseconds from ${min} to ${max}`);
   return Number(raw);
 }
 
@@ -192,5 +206,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perInstance: parseCount(env, 'INBOX_STREAMS_PER_INSTANCE', 20_000),
     },
     wsMaxPayloadBytes: parseCount(env, 'WS_MAX_PAYLOAD_BYTES', 65_536, 1_048_576),
+    redisCommandTimeoutMs: parseMilliseconds(env, 'REDIS_COMMAND_TIMEOUT_MS', 1_000, 10, 60_000),
+    requestTimeoutMs: parseMilliseconds(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
+    maxRequestsInFlight: parseCount(env, 'MAX_REQUESTS_IN_FLIGHT', 500),
   };
 }

@@ -73,9 +73,28 @@ export class IdempotencyKeyInUseError extends HeraldError {
   }
 }
 
-/** A dependency the request needs (the database, this instance's capacity) cannot serve it now: try again later. */
+/** Why a dependency cannot serve: down, out of connections, or too slow for the request's deadline; or Herald itself too busy. */
+export type UnavailableReason = 'unreachable' | 'saturated' | 'slow' | 'overloaded';
+
+const UNAVAILABLE_MESSAGES: Record<UnavailableReason, string> = {
+  unreachable: 'The database is unreachable: try again shortly.',
+  saturated: 'The database has no connection free for this request: try again shortly.',
+  slow: "The database did not answer within the request's deadline: try again shortly.",
+  overloaded: 'This server has too many requests in flight: try again shortly.',
+};
+
+/**
+ * The database (or another dependency a request needs) is unreachable,
+ * saturated or too slow for the request's deadline, or this instance has too
+ * many requests in flight: try again after Retry-After. `reason` stays on the
+ * server (logs, metrics); the client gets the message.
+ */
 export class ServiceUnavailableError extends HeraldError {
-  constructor(message: string, retryAfterSeconds = 1) {
+  constructor(
+    readonly reason: UnavailableReason,
+    message = UNAVAILABLE_MESSAGES[reason],
+    retryAfterSeconds = reason === 'unreachable' || reason === 'slow' ? 2 : 1,
+  ) {
     super(message, 'SERVICE_UNAVAILABLE', 503, { 'Retry-After': String(retryAfterSeconds) });
   }
 }

@@ -1,8 +1,13 @@
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { logSupervision, superviseEmbedded } from './db/embedded-supervisor.ts';
 import { MigrationStateError, migrate, openDatabase } from './db/index.ts';
 import { createLogger } from './logger.ts';
+import { InFlightRequests } from './plugins/in-flight.ts';
 import type { Lifecycle } from './plugins/readiness.ts';
 import { createHeraldServer } from './server.ts';
+import { drain } from './shutdown.ts';
 import { createHerald } from './yoga.ts';
 
 function fail(message: string): never {
@@ -25,14 +30,14 @@ async function main() {
   }
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config.database, {
-    // Every request would fail from here on: say why, and let the supervisor restart Herald.
-    onEmbeddedExit: (log) => {
-      logger.error({ log }, 'the embedded PostgreSQL stopped unexpectedly');
-      process.exit(1);
-    },
+    requestTimeoutMs: config.requestTimeoutMs,
+    embedded: { onStep: (step) => logger.info(step) },
   });
+  // Restarted when it dies (503 meanwhile); exit 1 if it cannot be (its temporary files go first).
+  const giveUp = () => void Promise.race([db.close().catch(() => {}), sleep(5_000)]).finally(() => process.exit(1));
+  if (db.embedded) superviseEmbedded(db.embedded, logSupervision(logger, giveUp));
   try {
-    const applied = await migrate(db);
+    const applied = await migrate(db, (pending) => logger.info({ migrations: pending }, `migrating: ${pending.length} to apply`));
     if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
   } catch (error) {
     await db.close().catch(() => {});
@@ -41,39 +46,23 @@ async function main() {
   }
 
   const lifecycle: Lifecycle = { draining: false };
-  const herald = await createHerald({ config, db, logger, lifecycle });
+  const inFlight = new InFlightRequests(config.requestTimeoutMs, config.maxRequestsInFlight);
+  const herald = await createHerald({ config, db, logger, lifecycle, inFlight });
   const { server, endStreams } = createHeraldServer(herald);
   server.on('error', (error) => fail(error.message));
   server.listen(config.port, config.host, () => {
+    const { port } = server.address() as AddressInfo;
     const where = config.database.kind === 'postgres' ? 'PostgreSQL' : `embedded database ${config.database.dataDir ?? '(in memory)'}`;
-    logger.info({ port: config.port }, `Herald on http://localhost:${config.port}/graphql (${where})`);
+    const base = `http://${!config.host || config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`;
+    logger.info(
+      { port },
+      `Herald on ${base}/ (the API Keys page), GraphQL ${base}/graphql, health ${base}/health and ${base}/ready (${where})`,
+    );
   });
 
-  // Stop accepting, let in-flight requests finish (a send is one statement: it
-  // completes or never happened), close the database, exit 0. Past the timeout,
-  // exit 1: something did not finish. The deadline is armed first, so that it
-  // holds whatever happens after it (logging included).
-  const shutdown = (signal: string) => {
-    if (lifecycle.draining) return;
-    lifecycle.draining = true;
-    const deadline = setTimeout(() => {
-      logger.error('shutdown timed out with requests in flight');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
-    // Open inbox streams end first: clients resume elsewhere with their last cursor.
-    void endStreams();
-    const idle = setInterval(() => server.closeIdleConnections(), 50);
-    server.close(async () => {
-      clearInterval(idle);
-      await herald.dispose(); // writes the key usage counted since the last flush
-      await db.close();
-      clearTimeout(deadline);
-      logger.info('stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
-  };
+  // See src/shutdown.ts: open streams end, requests in flight are answered, usage written or reported lost, exit 0 or 1.
+  const shutdown = (signal: string) =>
+    drain(signal, { server, herald, db, lifecycle, inFlight, logger, timeoutMs: config.shutdownTimeoutMs, endStreams });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

@@ -2,6 +2,7 @@
 // object they share: its id, the key that authenticated it, its rate-limit
 // decision and its Idempotency-Key; read back when the response is written.
 import { randomUUID } from 'node:crypto';
+import type { UnavailableReason } from './errors.ts';
 import type { RateDecision } from './rate-limits/gcra.ts';
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -17,6 +18,10 @@ export interface RequestState {
   idempotency?: { key: string; fingerprint: string; replayed: boolean };
   /** Whether the GraphQL result had errors (a refusal that answered 200). */
   hadErrors?: boolean;
+  /** Why the request was answered 503 SERVICE_UNAVAILABLE, when it was (src/plugins/outages.ts counts them). */
+  unavailable?: UnavailableReason;
+  /** Answered at its deadline by Herald itself: its work did not stop in time (src/plugins/in-flight.ts). */
+  timedOut?: boolean;
 }
 
 const states = new WeakMap<Request, RequestState>();

@@ -10,9 +10,10 @@ import type { Config } from './config.ts';
 import { ApiKeyStore } from './data/api-keys.ts';
 import { KeyCache } from './data/key-cache.ts';
 import { purgeExpiredIdempotencyKeys } from './data/messages.ts';
-import { UsageCounter } from './data/usage.ts';
+import { type LostUsage, UsageCounter } from './data/usage.ts';
 import type { Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
+import { unavailableError } from './plugins/outages.ts';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limits/limiter.ts';
 import { PostgresRateLimiter } from './rate-limits/postgres.ts';
 import { RedisRateLimiter } from './rate-limits/redis.ts';
@@ -30,8 +31,12 @@ export interface Topology {
   bus: Bus;
   hub: InboxHub;
   tokens: RecipientTokens;
-  /** Stops the timers, ends the open streams, closes the bus and the stores, and writes the usage counted since the last write. */
-  close(): Promise<void>;
+  /**
+   * Stops the timers, ends the open streams, closes the bus and the stores,
+   * and writes the usage counted since the last write, retrying until
+   * `deadline` (epoch ms): returns what could not be written.
+   */
+  close(deadline?: number): Promise<LostUsage[]>;
 }
 
 export interface TopologyOptions {
@@ -61,8 +66,13 @@ function createRateLimiter(config: Config, db: Database, logger: Logger, single:
   if (!config.redisUrl) return new PostgresRateLimiter(db.prisma);
   return new RedisRateLimiter(
     config.redisUrl,
-    (error) => logger.error({ err: error }, 'Redis is unreachable: rate limits fall back to this instance alone until it answers'),
-    () => logger.info('Redis answers again: rate limits are shared by the fleet again'),
+    (error) =>
+      logger.error(
+        { cause: error instanceof Error ? error.message : String(error) },
+        'Redis does not answer: rate limits fall back to this instance alone until it does',
+      ),
+    (downForMs) => logger.info({ downForMs }, 'Redis answers again: rate limits are shared by the fleet again'),
+    { commandTimeoutMs: config.redisCommandTimeoutMs },
   );
 }
 
@@ -90,7 +100,14 @@ export async function createTopology({ config, db, logger, usageFlushMs }: Topol
   const local = memoryFailureStore(config.authFailures);
   const failures = { local, shared: single ? local : databaseFailureStore(db.prisma, config.authFailures) };
   const keys = new ApiKeyStore(db.prisma, db.sql, single ? new KeyCache() : undefined);
-  const usage = new UsageCounter(db.prisma, (error) => logger.error({ err: error }, 'writing key usage failed'), usageFlushMs);
+  const usage = new UsageCounter(
+    db.prisma,
+    (error) => {
+      // A database outage is logged once, as such (src/plugins/outages.ts), not at every flush.
+      if (!unavailableError(error, db.outages)) logger.error({ err: error }, 'writing key usage failed');
+    },
+    usageFlushMs,
+  );
   const limiter = createRateLimiter(config, db, logger, single);
   const bus = createBus(config, db, logger, single);
   const hub = new InboxHub(db.sql, config.streams, throttled(logger, 'delivering inbox events failed'));
@@ -115,12 +132,12 @@ export async function createTopology({ config, db, logger, usageFlushMs }: Topol
     bus,
     hub,
     tokens,
-    async close() {
+    async close(deadline) {
       clearInterval(purge);
       hub.close();
       await bus.close();
       await limiter.close();
-      await usage.close();
+      return usage.close(deadline);
     },
   };
 }

@@ -16,9 +16,11 @@ import { WALKTHROUGH } from './graphiql.ts';
 import { createLogger, type Logger, yogaLogger } from './logger.ts';
 import { useDashboard } from './plugins/dashboard.ts';
 import { useIdempotency } from './plugins/idempotency.ts';
+import { InFlightRequests, useInFlight } from './plugins/in-flight.ts';
 import { useKeyUsage } from './plugins/key-usage.ts';
 import { useLimits } from './plugins/limits.ts';
 import { createMetrics } from './plugins/metrics.ts';
+import { unavailableError, useOutages, withoutUnavailable } from './plugins/outages.ts';
 import { useRateLimitHeaders } from './plugins/rate-limit-headers.ts';
 import { type Lifecycle, useReadiness } from './plugins/readiness.ts';
 import { MAX_BODY_BYTES, useRequestBody } from './plugins/request-body.ts';
@@ -33,15 +35,18 @@ export interface HeraldOptions {
   lifecycle?: Lifecycle;
   /** How often counted key usage is written (tests shorten it). */
   usageFlushMs?: number;
+  /** The requests in flight, with their deadlines (main.ts shortens them when it shuts down). */
+  inFlight?: InFlightRequests;
 }
 
-/** What the WebSocket transport needs beside Yoga: who a connection is, and this instance's streams. */
+/** What the stream transports need beside Yoga: who a connection is, this instance's streams, and what counts as an outage. */
 export interface Connections {
   authenticate: Authenticate;
   clientAddress: ClientAddress;
   topology: Topology;
   config: Config;
   logger: Logger;
+  outages: Database['outages'];
 }
 
 /**
@@ -54,6 +59,7 @@ export async function createHerald({
   logger = createLogger(config.logLevel),
   lifecycle = { draining: false },
   usageFlushMs,
+  inFlight = new InFlightRequests(config.requestTimeoutMs, config.maxRequestsInFlight),
 }: HeraldOptions) {
   const topology = await createTopology({ config, db, logger, usageFlushMs });
   const memberAuthenticator = createMemberAuthenticator(db.prisma, await createMemberTokenVerifier(config));
@@ -76,7 +82,7 @@ export async function createHerald({
     tokens: topology.tokens,
     onSent: (recipients) => metrics.sendRecipients.inc(recipients),
   };
-  const connections: Connections = { authenticate, clientAddress, topology, config, logger };
+  const connections: Connections = { authenticate, clientAddress, topology, config, logger, outages: db.outages };
   const yoga = createYoga<object, Context>({
     schema,
     context: createContextFactory({ db: db.prisma, shared, authenticate, admit, clientAddress }),
@@ -92,10 +98,13 @@ export async function createHerald({
     landingPage: false,
     // One operation per request: batching would multiply every limit above.
     batching: false,
-    logging: yogaLogger(logger),
-    // Yoga logs the original; the client gets "Unexpected error." with HTTP 500.
+    logging: withoutUnavailable(yogaLogger(logger)),
+    // Yoga logs the original; the client gets "Unexpected error." with HTTP 500, or 503 with
+    // Retry-After when the database could not serve (src/plugins/outages.ts).
     maskedErrors: {
       maskError(error, message, isDev) {
+        const unavailable = unavailableError(error, db.outages);
+        if (unavailable) return unavailable;
         const masked = maskError(error, message, isDev);
         if (!(masked instanceof GraphQLError) || masked === error) return masked;
         return new GraphQLError(masked.message, {
@@ -108,6 +117,8 @@ export async function createHerald({
     // Herald takes JSON (and GET for queries): no multipart uploads.
     multipart: false,
     plugins: [
+      // Deadlines and the in-flight limit: first, so that everything after runs within them.
+      useInFlight(inFlight),
       // The dashboard's page and assets (/, /assets/*): before the GraphQL request checks.
       useDashboard(config),
       useRequestBody(MAX_BODY_BYTES),
@@ -118,7 +129,8 @@ export async function createHerald({
       useKeyUsage(topology.usage),
       useRateLimitHeaders(),
       metrics.plugin,
-      useTopology(topology),
+      useOutages({ outages: db.outages, limiter: topology.limiter, logger, registry: metrics.registry }),
+      useTopology(topology, lifecycle),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
     ],
   });
@@ -127,7 +139,16 @@ export async function createHerald({
 
 export type Herald = Awaited<ReturnType<typeof createHerald>>;
 
-/** The topology stops with the server: streams end, the bus closes, the usage counted since the last write is written. */
-function useTopology(topology: Topology): Plugin {
-  return { onDispose: () => topology.close() };
+/**
+ * The topology stops with the server: streams end, the bus closes, and the
+ * usage counted since the last write is written, retrying until the drain's
+ * deadline; what could not be is main.ts's to report (src/shutdown.ts).
+ */
+function useTopology(topology: Topology, lifecycle: Lifecycle): Plugin {
+  return {
+    async onDispose() {
+      const lost = await topology.close(lifecycle.drainDeadline);
+      if (lost.length > 0) lifecycle.lost = [...(lifecycle.lost ?? []), ...lost];
+    },
+  };
 }

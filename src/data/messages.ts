@@ -3,7 +3,9 @@
 // written together or not at all, however many recipients. Raw SQL, so the
 // account is named in the statement itself (the tenant client does not see it).
 import DataLoader from 'dataloader';
+import { currentScope, databaseDeadline } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
+import { DatabaseUnavailableError } from '../db/outage.ts';
 import { isUniqueViolation, type Sql } from '../db/sql.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Target } from '../scoping/rules.ts';
@@ -64,12 +66,20 @@ type RawMessage = Omit<MessageRow, 'seq'> & { seq: string };
 const messageRow = ({ seq, ...rest }: RawMessage): MessageRow => ({ ...rest, seq: BigInt(seq) });
 
 interface Row extends Partial<RawMessage> {
+  inTime: boolean;
   claimed: boolean;
   earlierFingerprint: string | null;
   earlierMessageId: string | null;
 }
 
-/** Sent through the hot path's statements (src/db/sql.ts), prepared once per connection. */
+/**
+ * Sent through the hot path's statements (src/db/sql.ts), prepared once per
+ * connection. Within a request, never after it is over: a request whose client
+ * left or whose deadline passed does not start the statement (src/db/deadline.ts
+ * refuses it, and cancels it if that happens while it runs), and the statement
+ * itself checks the deadline on the database's clock before it writes anything,
+ * so that one that reaches the database late (a lock, a frozen server) does nothing.
+ */
 export async function sendMessage(sql: Sql, request: SendRequest): Promise<SendOutcome> {
   try {
     return await attempt(sql, request);
@@ -87,6 +97,9 @@ export async function sendMessage(sql: Sql, request: SendRequest): Promise<SendO
 async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, idempotency }: SendRequest): Promise<SendOutcome> {
   const channelIds = target.kind === 'ALL' ? [] : target.channels.map((c) => c.id);
   const channelSlugs = target.kind === 'ALL' ? [] : target.channels.map((c) => c.slug).sort();
+  const scope = currentScope();
+  if (scope?.signal.aborted) throw scope.signal.reason;
+  const deadline = databaseDeadline(scope);
   // The channel ids as values: the planner reads each channel's size from its
   // statistics and looks up small channels by index even beside a huge one.
   // In id order: the deliveries' index grows at its right edge, not at random pages.
@@ -111,9 +124,10 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
     : Prisma.sql`SELECT 1`;
   const [row] = await sql<Row>(
     Prisma.sql`
-    WITH claim AS (${claim}),
+    WITH timely AS (SELECT clock_timestamp() < coalesce(to_timestamp(${deadline}::float8 / 1000), 'infinity') AS ok),
+    claim AS (${claim}),
     earlier AS (${earlier}),
-    go AS (SELECT 1 FROM claim WHERE held AND NOT EXISTS (SELECT 1 FROM earlier)),
+    go AS (SELECT 1 FROM claim, timely WHERE held AND ok AND NOT EXISTS (SELECT 1 FROM earlier)),
     targets AS MATERIALIZED (${recipients}),
     message AS (
       INSERT INTO "Message" ("accountId", "apiKeyId", title, body, data, "allRecipients", "channelSlugs", "recipientCount")
@@ -129,15 +143,16 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
       INSERT INTO "Delivery" ("messageId", "recipientId", "messageSeq") SELECT message.id, targets.id, message.seq FROM message, targets
     ),
     record AS (${record})
-    SELECT (SELECT held FROM claim) AS claimed, (SELECT fingerprint FROM earlier) AS "earlierFingerprint",
+    SELECT (SELECT ok FROM timely) AS "inTime", (SELECT held FROM claim) AS claimed, (SELECT fingerprint FROM earlier) AS "earlierFingerprint",
            (SELECT "messageId"::text FROM earlier) AS "earlierMessageId", ${MESSAGE_COLUMNS}
     FROM (SELECT 1) AS one LEFT JOIN message ON true`,
     { prepare: true },
   );
   if (row.id) {
-    const { claimed: _claimed, earlierFingerprint: _fingerprint, earlierMessageId: _messageId, ...message } = row;
+    const { inTime: _inTime, claimed: _claimed, earlierFingerprint: _fingerprint, earlierMessageId: _messageId, ...message } = row;
     return { kind: 'sent', message: messageRow(message as RawMessage) };
   }
+  if (!row.inTime) throw new DatabaseUnavailableError('slow', "the request's deadline passed before send reached the database");
   if (!row.claimed) return { kind: 'in-use' };
   if (row.earlierFingerprint !== idempotency?.fingerprint) return { kind: 'reused' };
   const [message] = await sql<RawMessage>(Prisma.sql`SELECT ${MESSAGE_COLUMNS} FROM "Message" WHERE id = ${row.earlierMessageId}::uuid`);

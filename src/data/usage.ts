@@ -1,8 +1,12 @@
 // Per-key usage by UTC day. Requests and refusals are counted in memory on the
 // hot path and added to ApiKeyUsage every few seconds (and when the server
-// stops), so a request never waits for a usage write. Messages and recipients
-// are exact: they are read from the messages themselves.
+// stops, retrying until the shutdown's deadline), so a request never waits for
+// a usage write. Messages and recipients are exact: they are read from the
+// messages themselves.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { databaseDeadline, scopeUntil, withinScope } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
+import { DatabaseUnavailableError } from '../db/outage.ts';
 
 export interface UsageDay {
   day: Date;
@@ -13,6 +17,20 @@ export interface UsageDay {
 }
 
 export const USAGE_MAX_DAYS = 90;
+
+/** Counts a shutdown could not write: what it says it lost. */
+export interface LostUsage {
+  key: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  requests: number;
+  refused: number;
+}
+
+/** How long close() keeps trying when no shutdown deadline is given. */
+const CLOSE_TIMEOUT_MS = 3_000;
+/** How long one write may take, from the moment it is sent to the moment the database runs it. */
+const FLUSH_BUDGET_MS = 2_000;
 
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -54,26 +72,28 @@ export class UsageCounter {
     return counts;
   }
 
-  /** Writes what is pending in one statement; on failure the counts stay for the next flush. */
-  flush(): Promise<void> {
+  /**
+   * Writes what is pending in one statement; on failure the counts stay for
+   * the next flush. A flush has a deadline (FLUSH_BUDGET_MS, or `by`), which
+   * the statement checks itself on the database's clock: one that reaches a
+   * frozen database and runs when it resumes, after Herald counted it as not
+   * written, writes nothing (see src/db/deadline.ts). So a count is never
+   * written twice, and what close() reports lost was not written.
+   */
+  flush(by?: number): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       if (this.pending.size === 0) return;
       const batch = this.pending;
       this.pending = new Map();
       this.writing = batch;
-      const rows = [...batch].map(([id, counts]) => ({ id: id.split(' '), counts }));
+      const deadline = Math.min(Date.now() + FLUSH_BUDGET_MS, by ?? Number.POSITIVE_INFINITY);
+      const scope = scopeUntil(deadline);
       try {
-        // Keys of a deleted account are dropped by the join rather than failing the batch.
-        await this.db.$executeRaw`
-          INSERT INTO "ApiKeyUsage" ("apiKeyId", day, requests, refused)
-          SELECT k.id, u.day, u.requests, u.refused
-          FROM unnest(${rows.map((r) => r.id[0])}::uuid[], ${rows.map((r) => r.id[1])}::date[],
-                      ${rows.map((r) => r.counts.requests)}::int[], ${rows.map((r) => r.counts.refused)}::int[])
-               AS u(key, day, requests, refused)
-          JOIN "ApiKey" k ON k.id = u.key
-          ON CONFLICT ("apiKeyId", day) DO UPDATE SET
-            requests = "ApiKeyUsage".requests + EXCLUDED.requests,
-            refused = "ApiKeyUsage".refused + EXCLUDED.refused`;
+        // A frozen database does not even take a cancel: the deadline answers for it.
+        const late = sleep(Math.max(0, deadline - Date.now()) + 250, undefined, { ref: false }).then(() => {
+          throw new DatabaseUnavailableError('slow', 'the database did not take the usage counts before their deadline');
+        });
+        await Promise.race([withinScope(scope, () => this.write(batch)), late]);
         this.writing = new Map();
       } catch (error) {
         this.writing = new Map();
@@ -85,9 +105,34 @@ export class UsageCounter {
           } else this.pending.set(id, counts);
         }
         this.onError(error);
+      } finally {
+        scope.done();
       }
     });
     return this.flushing;
+  }
+
+  private async write(batch: Map<string, { requests: number; refused: number }>): Promise<void> {
+    const rows = [...batch].map(([id, counts]) => ({ id: id.split(' '), counts }));
+    const deadline = databaseDeadline();
+    // Keys of a deleted account are dropped by the join rather than failing the batch.
+    const [{ inTime }] = await this.db.$queryRaw<{ inTime: boolean }[]>`
+      WITH timely AS (SELECT clock_timestamp() < coalesce(to_timestamp(${deadline}::float8 / 1000), 'infinity') AS ok),
+      written AS (
+        INSERT INTO "ApiKeyUsage" ("apiKeyId", day, requests, refused)
+        SELECT k.id, u.day, u.requests, u.refused
+        FROM unnest(${rows.map((r) => r.id[0])}::uuid[], ${rows.map((r) => r.id[1])}::date[],
+                    ${rows.map((r) => r.counts.requests)}::int[], ${rows.map((r) => r.counts.refused)}::int[])
+             AS u(key, day, requests, refused)
+        JOIN "ApiKey" k ON k.id = u.key
+        WHERE (SELECT ok FROM timely)
+        ON CONFLICT ("apiKeyId", day) DO UPDATE SET
+          requests = "ApiKeyUsage".requests + EXCLUDED.requests,
+          refused = "ApiKeyUsage".refused + EXCLUDED.refused
+        RETURNING 1
+      )
+      SELECT (SELECT ok FROM timely) AS "inTime", (SELECT count(*) FROM written) AS written`;
+    if (!inTime) throw new DatabaseUnavailableError('slow', 'the usage counts reached the database after their deadline');
   }
 
   /**
@@ -110,10 +155,37 @@ export class UsageCounter {
     return days;
   }
 
-  /** Stops the timer and writes what is left: called when the server stops. */
-  async close(): Promise<void> {
+  /** Every count not written yet (being written included), by key and UTC day. */
+  unwrittenAll(): LostUsage[] {
+    const all = new Map<string, LostUsage>();
+    for (const source of [this.writing, this.pending]) {
+      for (const [id, counts] of source) {
+        const [key, day] = id.split(' ');
+        const entry = all.get(id) ?? { key, day, requests: 0, refused: 0 };
+        entry.requests += counts.requests;
+        entry.refused += counts.refused;
+        all.set(id, entry);
+      }
+    }
+    return [...all.values()];
+  }
+
+  /**
+   * Stops the timer and writes what is left, retrying until `deadline` (ms
+   * since the epoch): called when the server stops. Returns what it could not
+   * write (empty: nothing lost).
+   */
+  async close(deadline = Date.now() + CLOSE_TIMEOUT_MS): Promise<LostUsage[]> {
     clearInterval(this.timer);
-    await this.flush();
+    for (let attempt = 0; ; attempt += 1) {
+      // A flush already under way (the timer's) may outlast the deadline: the deadline wins.
+      await Promise.race([this.flush(deadline), sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false })]);
+      if (this.pending.size === 0 && this.writing.size === 0) return [];
+      // Backing off, and one last try just before the deadline.
+      const left = deadline - Date.now() - 50;
+      if (left <= 0) return this.unwrittenAll();
+      await sleep(Math.min(100 * 2 ** attempt, 1_000, left));
+    }
   }
 }
 

@@ -4,6 +4,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
+import { DeadlinePool } from './deadline.ts';
+import type { OutageTracker } from './outage.ts';
 
 const CHAR_OID = 18;
 const TEXT_OID = 25;
@@ -45,12 +47,17 @@ function poolConfig(url: string): pg.PoolConfig {
 }
 
 /** The application's connections: Prisma's adapter and the hot path's statements (./sql.ts) share them. */
-export function postgresPool(url: string, max = 10): pg.Pool {
+export function postgresPool(
+  url: string,
+  { max = 10, timeoutMs, outages }: { max?: number; timeoutMs: number; outages?: OutageTracker },
+): DeadlinePool {
   const config = poolConfig(url);
   // Prepared statements are planned for their values every time, as unnamed ones are: send
   // relies on the planner seeing the channel ids (small channels by index beside a huge one).
-  const options = [config.options, '-c plan_cache_mode=force_custom_plan'].filter(Boolean).join(' ');
-  const pool = new pg.Pool({ ...config, options, max });
+  // No statement or lock wait outlasts a request's deadline, even outside a request (./deadline.ts).
+  const settings = ['plan_cache_mode=force_custom_plan', `statement_timeout=${timeoutMs}`, `lock_timeout=${timeoutMs}`];
+  const options = [config.options, ...settings.map((setting) => `-c ${setting}`)].filter(Boolean).join(' ');
+  const pool = new DeadlinePool({ ...config, options, max, connectionTimeoutMillis: timeoutMs, outages });
   // An idle connection the server closed (a restart, the embedded database stopping) is replaced, not fatal.
   pool.on('error', () => {});
   return pool;

@@ -4,8 +4,10 @@ import pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { observeQueries, postgresMigrationAdapter, postgresPool, type QueryObserver } from './adapters.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { type EmbeddedCluster, type EmbeddedOptions, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { applyMigrations, localMigrationNames } from './migrations.ts';
+import { OutageTracker } from './outage.ts';
+import { DatabaseProbe } from './probe.ts';
 import { createSql, type Sql } from './sql.ts';
 
 export type { PrismaClient } from '../generated/prisma/client.ts';
@@ -19,8 +21,17 @@ export interface Database {
   sql: Sql;
   /** The adapter the schema engine migrates through. */
   migrationAdapter: SqlMigrationAwareDriverAdapterFactory;
+  /** The database's state as requests see it: outages start and end here (./outage.ts). */
+  outages: OutageTracker;
+  /** Readiness's own check, on its own connection (./probe.ts). */
+  probe: DatabaseProbe;
+  /** The embedded cluster this process runs, if it runs one (main.ts supervises it). */
+  embedded: EmbeddedCluster | null;
   close(): Promise<void>;
 }
+
+/** The longest a request waits for a connection, a lock or a statement unless REQUEST_TIMEOUT_MS says otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export class MigrationStateError extends Error {}
 
@@ -30,27 +41,36 @@ export interface OpenOptions {
   poolSize?: number;
   /** Sees every SQL statement the application sends (not the migrations'). */
   onQuery?: QueryObserver;
-  /** The embedded PostgreSQL stopped while nobody asked it to: its last log lines. */
-  onEmbeddedExit?: (log: string) => void;
+  /** The longest any statement, lock wait or wait for a connection lasts (REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
+  /** How the embedded cluster starts (its steps, for the start-up messages). */
+  embedded?: EmbeddedOptions;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   const observed = <F extends SqlMigrationAwareDriverAdapterFactory>(factory: F) =>
     options.onQuery ? observeQueries(factory, options.onQuery) : factory;
   // Embedded: the cluster this process starts and owns (./embedded-postgres.ts), reached like any PostgreSQL.
-  const cluster = target.kind === 'embedded' && !options.embeddedUrl ? await startEmbeddedPostgres(target.dataDir) : null;
+  const cluster = target.kind === 'embedded' && !options.embeddedUrl ? await startEmbeddedPostgres(target.dataDir, options.embedded) : null;
   const url = target.kind === 'postgres' ? target.url : (options.embeddedUrl ?? (cluster?.url as string));
-  if (cluster && options.onEmbeddedExit) void cluster.unexpectedExit.then(options.onEmbeddedExit);
-  const pool = postgresPool(url, options.poolSize);
+  // While an outage is on, readiness's probe asks every second: it ends even when no request comes.
+  const outages: OutageTracker = new OutageTracker(Date.now, () => void probe.check());
+  const pool = postgresPool(url, { max: options.poolSize, timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, outages });
   const prisma = new PrismaClient({ adapter: observed(new PrismaPg(pool)) });
+  const probe = new DatabaseProbe(url, pool, outages);
   return {
     target,
     url,
     prisma,
     sql: createSql(pool, options.onQuery),
     migrationAdapter: postgresMigrationAdapter(url),
+    outages,
+    probe,
+    embedded: cluster,
     async close() {
       try {
+        outages.close();
+        await probe.close();
         await prisma.$disconnect();
         if (!pool.ending) await pool.end();
       } finally {
@@ -64,12 +84,14 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
 const MIGRATION_LOCK = 4_835_201;
 
 /**
- * Applies pending migrations. An advisory lock lets a fleet start at once: one instance migrates, the others wait and then find nothing to do.
+ * Applies pending migrations (`onStart` hears of them first). An advisory lock lets a fleet start at once: one instance migrates, the others wait and then find nothing to do.
  * Refuses a database that has migrations this code does not know (it is ahead).
  */
-export async function migrate(db: Database): Promise<string[]> {
+export async function migrate(db: Database, onStart?: (pending: string[]) => void): Promise<string[]> {
   // Checked first and cheaply: the WASM engine costs ~110 MB it never gives back.
-  if ((await migrationState(db)).length === 0) return [];
+  const pending = await migrationState(db);
+  if (pending.length === 0) return [];
+  onStart?.(pending);
   const lock = new pg.Client({ connectionString: db.url });
   await lock.connect();
   try {

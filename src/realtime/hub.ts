@@ -53,7 +53,11 @@ export class InboxHub {
   /** Refuses a new stream over the limits, before it opens. */
   admit(recipientId: string): void {
     if (this.open >= this.limits.perInstance) {
-      throw new ServiceUnavailableError(`This instance holds its limit of ${this.limits.perInstance} open inbox streams: try again.`, 5);
+      throw new ServiceUnavailableError(
+        'overloaded',
+        `This instance holds its limit of ${this.limits.perInstance} open inbox streams: try again.`,
+        5,
+      );
     }
     if ((this.byRecipient.get(recipientId)?.size ?? 0) >= this.limits.perRecipient) {
       throw new RateLimitedError(

@@ -10,6 +10,7 @@
 // stream holds a few fields, not a Repeater's machinery (the bench's inbox rows).
 import type { RecipientCaller } from '../auth/caller.ts';
 import { type InboxEvent, inboxCounts, itemsAfter } from '../data/inbox.ts';
+import { outsideScope } from '../db/deadline.ts';
 import type { Sql } from '../db/sql.ts';
 import type { InboxHub, StreamHandle } from './hub.ts';
 
@@ -163,7 +164,9 @@ export function openInboxStream(
     stream.goLive();
     return stream;
   }
-  void (async () => {
+  // The replay outlives the request that opened the stream: its statements are bounded by the
+  // connections' own timeouts, not by that request's deadline.
+  void outsideScope(async () => {
     const counts = await inboxCounts(sql, recipient.recipientId);
     for (let cursor = after; !stream.closed; ) {
       const page = await itemsAfter(sql, recipient, cursor, REPLAY_PAGE);
@@ -172,7 +175,7 @@ export function openInboxStream(
       cursor = page[page.length - 1].seq;
     }
     stream.goLive();
-  })().catch((error: unknown) => {
+  }).catch((error: unknown) => {
     // The client resumes with the last cursor it got once the database answers again.
     hub.onError(error);
     stream.end();

@@ -12,6 +12,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Caller } from '../auth/caller.ts';
+import { scopeUntil, withinScope } from '../db/deadline.ts';
+import { unavailableError } from '../plugins/outages.ts';
 import { MAX_BODY_BYTES } from '../plugins/request-body.ts';
 import { describeCaller } from '../plugins/request-log.ts';
 import type { Herald } from '../yoga.ts';
@@ -94,7 +96,7 @@ export interface SseTransport {
 }
 
 export function createSseTransport(herald: Herald, { heartbeatMs = HEARTBEAT_MS } = {}): SseTransport {
-  const { authenticate, clientAddress, logger } = herald.connections;
+  const { authenticate, clientAddress, logger, config, outages } = herald.connections;
   const open = new Map<ServerResponse, () => void>();
   // One timer for every stream, rather than one each.
   const pinger = setInterval(() => {
@@ -125,15 +127,21 @@ export function createSseTransport(herald: Herald, { heartbeatMs = HEARTBEAT_MS 
       'request',
     );
 
-  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string, started: number): Promise<void> {
+  /** A refusal before the stream opened: its errors as JSON, with their status and headers. */
+  function refusal(res: ServerResponse, requestId: string, errors: readonly GraphQLError[], status?: number): number {
+    const response = responseOf(errors);
+    const code = status ?? response.status;
+    res.writeHead(code, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, ...response.headers });
+    res.end(JSON.stringify({ errors: errors.map(formatError) }));
+    return code;
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string, started: number, opened: () => void): Promise<void> {
     let caller: Caller | null = null;
     let operation: string | undefined;
     const refuse = (errors: readonly GraphQLError[] | GraphQLError, status?: number) => {
       const list = Array.isArray(errors) ? errors : [errors as GraphQLError];
-      const response = responseOf(list);
-      const code = status ?? response.status;
-      res.writeHead(code, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId, ...response.headers });
-      res.end(JSON.stringify({ errors: list.map(formatError) }));
+      const code = refusal(res, requestId, list, status);
       log({
         requestId,
         method: req.method,
@@ -188,6 +196,7 @@ export function createSseTransport(herald: Herald, { heartbeatMs = HEARTBEAT_MS 
     const stop = () => void iterator.return?.();
     open.set(res, stop);
     res.once('close', stop);
+    opened();
     log({ requestId, method: req.method, operation, caller, status: 200, started });
     try {
       for (;;) {
@@ -207,13 +216,25 @@ export function createSseTransport(herald: Herald, { heartbeatMs = HEARTBEAT_MS 
       const incoming = req.headers['x-request-id'];
       const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
       const started = performance.now();
-      serve(req, res, requestId, started).catch((error: unknown) => {
-        logger.error({ err: error, requestId }, 'an inbox stream failed');
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId });
-          res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
-        } else res.destroy();
-      });
+      // Opening a stream (reading the request, authentication) has the deadline of any request;
+      // once open, the stream has none.
+      const scope = scopeUntil(Date.now() + config.requestTimeoutMs);
+      withinScope(scope, () => serve(req, res, requestId, started, scope.done))
+        .catch((error: unknown) => {
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+          // An outage is a 503 with Retry-After, logged once for all requests (src/plugins/outages.ts).
+          const unavailable = unavailableError(error, outages);
+          if (unavailable) {
+            refusal(res, requestId, [unavailable]);
+            return;
+          }
+          logger.error({ err: error, requestId }, 'an inbox stream failed');
+          refusal(res, requestId, [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })], 500);
+        })
+        .finally(scope.done);
     },
     close() {
       clearInterval(pinger);

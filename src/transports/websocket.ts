@@ -13,6 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Caller } from '../auth/caller.ts';
 import type { ConnectionContext } from '../context.ts';
+import { unavailableError } from '../plugins/outages.ts';
 import type { Herald } from '../yoga.ts';
 import { maskResult, openStream, prepareSubscription } from './subscriptions.ts';
 
@@ -58,8 +59,10 @@ export function attachWebSockets(server: Server, herald: Herald, { heartbeatMs =
         try {
           caller = await authenticate(authorization, clientAddress(request.headers['x-forwarded-for'] as string | undefined, request));
         } catch (error) {
-          if (!(error instanceof GraphQLError)) throw error;
-          socket.close(closeCodeOf(error), reason(error.message));
+          // An outage: try again later (1013), logged once for all requests (src/plugins/outages.ts).
+          const refusal = error instanceof GraphQLError ? error : unavailableError(error, herald.connections.outages);
+          if (!refusal) throw error;
+          socket.close(closeCodeOf(refusal), reason(refusal.message));
           return false;
         }
         if (caller.kind !== 'recipient') {

@@ -56,22 +56,29 @@ describe('HTTP surface', () => {
   });
 
   test('an unexpected failure is masked for the client (500) and logged for us', async ({ herald }) => {
-    // A database nobody listens on: every query fails in a way no resolver expects.
-    const db = await openDatabase({ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/unreachable' });
-    const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => done(void lines.push(chunk.toString())) }));
-    const broken = await createHerald({ config: testConfig(), db, logger });
-    const response = await broken.fetch('http://herald.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await herald.memberToken('masked')}` },
-      body: JSON.stringify({ query: '{ channels { slug } }' }),
-    });
-    expect(response.status).toBe(500);
-    expect((await response.json()).errors).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
-    expect(
-      lines.map((line) => JSON.parse(line)).some((entry) => entry.level === 50 && /reach database server/.test(JSON.stringify(entry))),
-    ).toBe(true);
-    await db.close();
+    // A database without Herald's tables: every query fails in a way no resolver expects.
+    const name = `herald_unmigrated_${process.pid}_${Date.now().toString(36)}`;
+    await herald.db.prisma.$executeRawUnsafe(`CREATE DATABASE "${name}"`);
+    const url = Object.assign(new URL(herald.db.url), { pathname: `/${name}` }).toString();
+    const db = await openDatabase({ kind: 'postgres', url });
+    try {
+      const lines: string[] = [];
+      const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => done(void lines.push(chunk.toString())) }));
+      const broken = await createHerald({ config: testConfig(), db, logger });
+      const response = await broken.fetch('http://herald.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await herald.memberToken('masked')}` },
+        body: JSON.stringify({ query: '{ channels { slug } }' }),
+      });
+      expect(response.status).toBe(500);
+      expect((await response.json()).errors).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      expect(
+        lines.map((line) => JSON.parse(line)).some((entry) => entry.level === 50 && /does not exist/.test(JSON.stringify(entry))),
+      ).toBe(true);
+    } finally {
+      await db.close();
+      await herald.db.prisma.$executeRawUnsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
   });
 
   test('introspection can be turned off; queries still work', async () => {

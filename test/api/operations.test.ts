@@ -27,7 +27,7 @@ describe('health and readiness', () => {
     const down = await createHerald({ config: testConfig(), db: unreachable, logger: pino({ level: 'silent' }) });
     const answer = await down.fetch('http://herald.test/ready');
     expect(answer.status).toBe(503);
-    expect(await answer.json()).toEqual({ status: 'database unreachable' });
+    expect(await answer.json()).toEqual({ status: 'unavailable', reason: 'unreachable', detail: expect.stringContaining('ECONNREFUSED') });
     await unreachable.close();
   });
 });

@@ -36,6 +36,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     redisUrl: null,
     streams: { perRecipient: 10, perInstance: 20_000 },
     wsMaxPayloadBytes: 65_536,
+    redisCommandTimeoutMs: 1_000,
+    requestTimeoutMs: 10_000,
+    maxRequestsInFlight: 500,
     ...overrides,
   };
 }

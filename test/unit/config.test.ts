@@ -43,3 +43,24 @@ describe('settings', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('under faults', () => {
+  test('defaults: a 10 s deadline, 500 requests in flight, 1 s for a Redis command', () => {
+    expect(loadConfig({})).toMatchObject({ requestTimeoutMs: 10_000, maxRequestsInFlight: 500, redisCommandTimeoutMs: 1_000 });
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '2500', MAX_REQUESTS_IN_FLIGHT: '64', REDIS_COMMAND_TIMEOUT_MS: '300' })).toMatchObject({
+      requestTimeoutMs: 2_500,
+      maxRequestsInFlight: 64,
+      redisCommandTimeoutMs: 300,
+    });
+  });
+
+  test.for([
+    [{ REQUEST_TIMEOUT_MS: '0' }, /^REQUEST_TIMEOUT_MS: must be a number of milliseconds from 100 to 600000$/],
+    [{ REQUEST_TIMEOUT_MS: '10s' }, /^REQUEST_TIMEOUT_MS: /],
+    [{ MAX_REQUESTS_IN_FLIGHT: '0' }, /^MAX_REQUESTS_IN_FLIGHT: /],
+    [{ MAX_REQUESTS_IN_FLIGHT: 'lots' }, /^MAX_REQUESTS_IN_FLIGHT: /],
+    [{ REDIS_COMMAND_TIMEOUT_MS: '5' }, /^REDIS_COMMAND_TIMEOUT_MS: /],
+  ] as const)('%j is refused naming the variable', ([env, message]) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
