@@ -12,6 +12,7 @@ import { KeyCache } from './data/key-cache.ts';
 import { purgeExpiredIdempotencyKeys } from './data/messages.ts';
 import { type LostUsage, UsageCounter } from './data/usage.ts';
 import type { Database } from './db/index.ts';
+import { classifyDatabaseFailure } from './db/outage.ts';
 import type { Logger } from './logger.ts';
 import { unavailableError } from './plugins/outages.ts';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limits/limiter.ts';
@@ -49,10 +50,11 @@ export interface TopologyOptions {
 
 const PURGE_EVERY_MS = 10 * 60_000;
 
-/** Logs a recurring failure at most once a minute. */
+/** Logs a recurring failure at most once a minute; a database outage is the outage tracker's to log (once, when requests meet it). */
 function throttled(logger: Logger, message: string): (error: unknown) => void {
   let last = 0;
   return (error) => {
+    if (classifyDatabaseFailure(error)) return;
     const now = Date.now();
     if (now - last < 60_000) return;
     last = now;
@@ -85,12 +87,20 @@ function createBus(config: Config, db: Database, logger: Logger, single: boolean
       () => logger.info('Redis answers again: inbox events reach every instance again'),
     );
   }
+  // A database outage is logged once, by the outage tracker (src/plugins/outages.ts), for everything it stops.
+  let logged = false;
   return new PostgresBus(
     db.url,
     db.sql,
-    (error) =>
-      logger.error({ err: error }, 'the database cannot carry inbox events: open streams miss them until it can (they resume with after)'),
-    () => logger.info('inbox events flow again'),
+    (error) => {
+      if (classifyDatabaseFailure(error)) return;
+      logged = true;
+      logger.error({ err: error }, 'the database cannot carry inbox events: open streams miss them until it can (they resume with after)');
+    },
+    () => {
+      if (logged) logger.info('inbox events flow again');
+      logged = false;
+    },
   );
 }
 
