@@ -3,6 +3,7 @@
 // memory. PostgreSQL may serve a fleet: they live in the database or Redis, so
 // that every instance agrees. Either way this builds the stores, the bus and the
 // inbox hub, and owns their start and stop (and the background timers).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FailureStores } from './auth/authenticate.ts';
 import { databaseFailureStore, memoryFailureStore } from './auth/failures.ts';
 import { RecipientTokens } from './auth/recipient-tokens.ts';
@@ -145,9 +146,13 @@ export async function createTopology({ config, db, logger, usageFlushMs }: Topol
     async close(deadline) {
       clearInterval(purge);
       hub.close();
-      await bus.close();
-      await limiter.close();
-      return usage.close(deadline);
+      // The bus and the limiter close alongside the last usage write, and never hold the exit up (a
+      // frozen database would never answer their goodbye); what the usage cannot write by the deadline is reported.
+      const closing = Promise.allSettled([bus.close(), limiter.close()]);
+      const lost = await usage.close(deadline);
+      const left = (deadline ?? Date.now() + 500) - Date.now();
+      await Promise.race([closing, sleep(Math.max(0, Math.min(left, 500)), undefined, { ref: false })]);
+      return lost;
     },
   };
 }
