@@ -1,10 +1,8 @@
 // What a caller sees, as data filters applied in the database so lists and
 // counts agree: a CHANNELS key sees its channels, and the messages canSeeMessage
 // in ./rules.ts admits.
-import type { ApiKeyCaller, MemberCaller } from '../auth/caller.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
-
-type AccountCaller = MemberCaller | ApiKeyCaller;
+import type { AccountCaller } from '../auth/caller.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 
 export function visibleChannels(caller: AccountCaller): Prisma.ChannelWhereInput {
   const scope = caller.kind === 'key' ? caller.key.scope : null;
@@ -14,12 +12,21 @@ export function visibleChannels(caller: AccountCaller): Prisma.ChannelWhereInput
   };
 }
 
-export function visibleMessages(caller: AccountCaller): Prisma.MessageWhereInput {
+/**
+ * A CHANNELS key sees the messages that went to channels (not to all
+ * recipients), all of them within its scope, by the slugs the message keeps
+ * (its history): deleting a channel, which takes the message's MessageChannel
+ * rows with it, must not widen what a key sees. Prisma cannot say "array
+ * contained in", so that filter is SQL over "Message" m, naming the account.
+ */
+export type MessageVisibility = { kind: 'where'; where: Prisma.MessageWhereInput } | { kind: 'sql'; condition: Prisma.Sql };
+
+export function visibleMessages(caller: AccountCaller): MessageVisibility {
   const scope = caller.kind === 'key' ? caller.key.scope : null;
-  if (scope?.kind !== 'CHANNELS') return { accountId: caller.accountId };
+  if (scope?.kind !== 'CHANNELS') return { kind: 'where', where: { accountId: caller.accountId } };
   return {
-    accountId: caller.accountId,
-    allRecipients: false,
-    channels: { every: { channel: { slug: { in: [...scope.channels] } } } },
+    kind: 'sql',
+    condition: Prisma.sql`m."accountId" = ${caller.accountId}::uuid AND NOT m."allRecipients"
+      AND cardinality(m."channelSlugs") > 0 AND m."channelSlugs" <@ ${[...scope.channels]}::text[]`,
   };
 }
