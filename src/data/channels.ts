@@ -40,13 +40,18 @@ export class ChannelService {
     return this.scope.db.channel.findMany({ ...selection, where: visibleChannels(caller), orderBy: { slug: 'asc' } }) as Promise<Channel[]>;
   }
 
-  /** The account's channels for these slugs, in order; an unknown slug is BAD_USER_INPUT naming `field`. */
-  async resolve(slugs: readonly string[], field: string): Promise<ChannelRef[]> {
+  /** The account's channels among these slugs, by slug (an unknown or malformed slug is absent). */
+  async find(slugs: readonly string[]): Promise<Map<string, ChannelRef>> {
     // A malformed slug names no channel: it never reaches the database.
-    const found = await this.bySlug.loadMany(slugs.filter(isSlug));
+    const found = await this.bySlug.loadMany([...new Set(slugs)].filter(isSlug));
     const failure = found.find((f) => f instanceof Error);
     if (failure) throw failure;
-    const bySlug = new Map((found as (ChannelRef | null)[]).filter((f) => f !== null).map((f) => [f.slug, f]));
+    return new Map((found as (ChannelRef | null)[]).filter((f) => f !== null).map((f) => [f.slug, f]));
+  }
+
+  /** The account's channels for these slugs, in order; an unknown slug is BAD_USER_INPUT naming `field`. */
+  async resolve(slugs: readonly string[], field: string): Promise<ChannelRef[]> {
+    const bySlug = await this.find(slugs);
     const unknown = slugs.filter((slug) => !bySlug.has(slug));
     if (unknown.length > 0) {
       throw new BadUserInputError(`Unknown channel slug${unknown.length > 1 ? 's' : ''}: ${listForMessage(unknown)}`, field);

@@ -11,6 +11,13 @@ export const Channel = builder.prismaObject('Channel', {
   }),
 });
 
+/** What a deletion returns: the id of what it deleted. */
+export const DeletePayload = builder.objectRef<{ id: string }>('DeletePayload').implement({
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The id of what was deleted.' }),
+  }),
+});
+
 const CreateChannelInput = builder.inputType('CreateChannelInput', {
   fields: (t) => ({
     slug: t.string({ required: true, description: 'Lowercase letters, digits and "-", 1 to 64 characters; unique in the account.' }),

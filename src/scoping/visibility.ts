@@ -1,8 +1,14 @@
 // What a caller sees, as data filters applied in the database so lists and
-// counts agree: a CHANNELS key sees its channels, and the messages canSeeMessage
+// counts agree: a CHANNELS key sees its channels, the recipients in at least
+// one of them (and, of their channels, its own), and the messages canSeeMessage
 // in ./rules.ts admits.
-import type { AccountCaller } from '../auth/caller.ts';
+import type { AccountCaller, Caller } from '../auth/caller.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+
+/** The channel ids of a CHANNELS key; null for a member or an ALL key (they see every channel). */
+function scopedChannelIds(caller: Caller): string[] | null {
+  return caller.kind === 'key' && caller.key.scope.kind === 'CHANNELS' ? caller.key.channels.map((c) => c.id) : null;
+}
 
 export function visibleChannels(caller: AccountCaller): Prisma.ChannelWhereInput {
   const scope = caller.kind === 'key' ? caller.key.scope : null;
@@ -10,6 +16,18 @@ export function visibleChannels(caller: AccountCaller): Prisma.ChannelWhereInput
     accountId: caller.accountId,
     ...(scope?.kind === 'CHANNELS' ? { slug: { in: [...scope.channels] } } : {}),
   };
+}
+
+/** A CHANNELS key sees the recipients in at least one of its channels (canReachRecipient). */
+export function visibleRecipients(caller: AccountCaller): Prisma.RecipientWhereInput {
+  const ids = scopedChannelIds(caller);
+  return { accountId: caller.accountId, ...(ids ? { channels: { some: { channelId: { in: ids } } } } : {}) };
+}
+
+/** Of a recipient's channels, a CHANNELS key sees its own. */
+export function visibleMemberships(caller: Caller): Prisma.RecipientChannelWhereInput {
+  const ids = scopedChannelIds(caller);
+  return ids ? { channelId: { in: ids } } : {};
 }
 
 /**

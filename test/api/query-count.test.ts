@@ -1,5 +1,5 @@
 // The SQL statements a request sends must not grow with the data: no N+1.
-import { ApiKeys, DashboardApiKeys, Messages, Send } from '../support/documents.ts';
+import { ApiKeys, DashboardApiKeys, Messages, Recipients, Send } from '../support/documents.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { dataOf } from '../support/herald.ts';
 
@@ -60,5 +60,22 @@ describe('statements per request do not grow with the data', () => {
     expect(listed).toHaveLength(12);
     expect(listed.every((k) => k.usage[0]?.messages === 1)).toBe(true);
     expect(await cost()).toBe(few);
+  });
+
+  test('recipients with their channels: the same count for a page of 2 and of 40, for a member and a CHANNELS key', async ({
+    account,
+    herald,
+  }) => {
+    await account.channels('a', 'b');
+    const key = await account.key({ kind: 'CHANNELS', channels: ['a'] });
+    await account.recipients('first', 2, ['a', 'b']);
+    dataOf(await key.run(Recipients, {})); // the key's first use also writes lastUsedAt
+    const cost = async (caller: typeof account | typeof key) =>
+      (await herald.countStatements(async () => dataOf(await caller.run(Recipients, { first: 100, channel: 'a' })))).count;
+    const [memberFew, keyFew] = [await cost(account), await cost(key)];
+    await account.recipients('more', 38, ['a', 'b']);
+    expect(dataOf(await key.run(Recipients, { first: 100 })).recipients.totalCount).toBe(40);
+    expect(await cost(account)).toBe(memberFew);
+    expect(await cost(key)).toBe(keyFew);
   });
 });
