@@ -195,6 +195,24 @@ export const RecipientByExternalId = graphql(`
   }
 `);
 
+export const ChannelsWithCounts = graphql(`
+  query ChannelsWithCounts {
+    channels { id slug name recipientCount }
+  }
+`);
+
+export const UpdateChannel = graphql(`
+  mutation UpdateChannel($input: UpdateChannelInput!) {
+    updateChannel(input: $input) { id slug name recipientCount }
+  }
+`);
+
+export const DeleteChannel = graphql(`
+  mutation DeleteChannel($id: ID!) {
+    deleteChannel(id: $id) { id }
+  }
+`);
+
 export const UpdateRecipient = graphql(`
   mutation UpdateRecipient($input: UpdateRecipientInput!) {
     updateRecipient(input: $input) { id externalId channels { slug } }
