@@ -156,16 +156,18 @@ export class RecipientService {
     const removing = [...(await this.channels.find(removed)).values()];
     return audited(this.scope.db, actorOf(this.scope), async (tx) => {
       const before = await this.lock(tx, recipient.id);
-      await tx.recipient.update({
-        where: { id: recipient.id },
-        data: {
-          channels: {
-            deleteMany: { channelId: { in: removing.map((c) => c.id) } },
-            createMany: { data: adding.map((c) => ({ channelId: c.id })), skipDuplicates: true },
+      if (removing.length > 0 || adding.length > 0) {
+        await tx.recipient.update({
+          where: { id: recipient.id },
+          data: {
+            channels: {
+              deleteMany: { channelId: { in: removing.map((c) => c.id) } },
+              createMany: { data: adding.map((c) => ({ channelId: c.id })), skipDuplicates: true },
+            },
           },
-        },
-        select: { id: true },
-      });
+          select: { id: true },
+        });
+      }
       const channels = sortedUnique([...before.channels.filter((slug) => !removed.includes(slug)), ...added]);
       const changes = {
         // The externalId, unchanged, says which recipient the event is about.
