@@ -1,4 +1,5 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
+import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 import { IMPORT_MAX_ROWS, type ImportRow } from '../data/recipients.ts';
 import { BadUserInputError } from '../errors.ts';
 import type { Recipient as RecipientRow } from '../generated/prisma/client.ts';
@@ -59,6 +60,20 @@ function parseSearch(search: string | null | undefined): string | undefined {
   return search;
 }
 
+/** Whether the field's selection asks for `name` (through fragments too). */
+function asksFor(info: GraphQLResolveInfo, name: string): boolean {
+  const seen = new Set<string>();
+  const visit = (set: SelectionSetNode | undefined): boolean =>
+    set?.selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === name;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return visit(selection.selectionSet);
+      if (seen.has(selection.name.value)) return false;
+      seen.add(selection.name.value);
+      return visit(info.fragments[selection.name.value]?.selectionSet);
+    }) ?? false;
+  return info.fieldNodes.some((node) => visit(node.selectionSet));
+}
+
 const RecipientEdge = builder.objectRef<{ cursor: string; node: RecipientRow }>('RecipientEdge').implement({
   fields: (t) => ({
     cursor: t.exposeString('cursor'),
@@ -103,9 +118,11 @@ builder.queryField('recipients', (t) =>
       const channelId =
         args.channel == null ? undefined : (await ctx.data.channels.resolve([slug(args.channel, 'channel')], 'channel'))[0].id;
       const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'], typeName: 'Recipient' });
+      // The count, when asked for, is read while the page is (over a large account it takes longer than the page).
+      let total = asksFor(info, 'totalCount') ? ctx.data.recipients.count({ channelId, search }) : undefined;
+      total?.catch(() => {}); // a failure is the totalCount field's to report
       const rows = await ctx.data.recipients.list({ after, take: take + 1, channelId, search }, query);
       const edges = rows.slice(0, take).map((node) => ({ cursor: cursorOf(node.externalId), node }));
-      let total: Promise<number> | undefined;
       return {
         edges,
         pageInfo: {

@@ -111,6 +111,16 @@ describe('recipients: ordered by externalId, a page at a time', () => {
     }
   });
 
+  test('totalCount asked through an alias or a fragment: the same count', async ({ account, herald }) => {
+    for (const id of ['a', 'b', 'c']) await account.recipient(id, []);
+    const query = `query { recipients(first: 1) { n: totalCount ...more } }
+      fragment more on RecipientConnection { ... on RecipientConnection { totalCount } edges { node { externalId } } }`;
+    const result = await herald.execute<{ recipients: { n: number; totalCount: number } }, never>(query, undefined, {
+      token: account.token,
+    });
+    expect(dataOf(result).recipients).toMatchObject({ n: 3, totalCount: 3 });
+  });
+
   test('recipient tokens get 403; no credentials 401', async ({ account, herald }) => {
     expect(errorOf(await herald.execute(Recipients, {})).code).toBe('UNAUTHENTICATED');
     expect(errorOf(await herald.execute(RecipientByExternalId, { externalId: 'x' })).code).toBe('UNAUTHENTICATED');
