@@ -1,8 +1,25 @@
 // upsertRecipients: many recipients by externalId, all or nothing, in a few statements.
 import type { RecipientInput } from '../generated/graphql.ts';
 import { AuditEvents, Recipients, UpsertRecipients } from '../support/documents.ts';
-import { describe, expect, type TestAccount, type TestKey, test } from '../support/fixtures.ts';
-import { dataOf, errorOf } from '../support/herald.ts';
+import { test as base, describe, expect, type TestAccount, type TestKey } from '../support/fixtures.ts';
+import { dataOf, errorOf, TestHerald } from '../support/herald.ts';
+
+/**
+ * Imports of 10,000 rows take a second or two, and many more on a machine
+ * busy with other suites: this file's server gives a request a minute
+ * (REQUEST_TIMEOUT_MS), so that a slow machine is not a 503.
+ */
+const test = base.extend<{ $file: { herald: TestHerald } }>({
+  herald: [
+    // biome-ignore lint/correctness/noEmptyPattern: vitest reads the fixture's dependencies from this pattern.
+    async ({}, use) => {
+      const herald = await TestHerald.start({ requestTimeoutMs: 60_000 });
+      await use(herald);
+      await herald.close();
+    },
+    { scope: 'file' },
+  ],
+});
 
 const upsert = (caller: Pick<TestAccount | TestKey, 'run'>, recipients: RecipientInput[]) =>
   caller.run(UpsertRecipients, { input: { recipients } });
