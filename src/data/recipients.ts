@@ -3,7 +3,7 @@
 import DataLoader from 'dataloader';
 import { TOKEN_TTL } from '../auth/recipient-tokens.ts';
 import { BadUserInputError, NotFoundError } from '../errors.ts';
-import type { Prisma, Recipient } from '../generated/prisma/client.ts';
+import { Prisma, type Recipient } from '../generated/prisma/client.ts';
 import type { RecipientLookup, RecipientRef } from '../scoping/middleware.ts';
 import { visibleRecipients } from '../scoping/visibility.ts';
 import { isUuid } from '../validation.ts';
@@ -44,6 +44,8 @@ export interface ImportRow {
 
 /** At most this many rows in one import. */
 export const IMPORT_MAX_ROWS = 10_000;
+/** An import of this many rows or more refreshes the planner's statistics of recipients and their channels. */
+const ANALYZE_AFTER_ROWS = 1_000;
 
 const sortedUnique = (slugs: Iterable<string>) => [...new Set(slugs)].sort();
 
@@ -219,6 +221,20 @@ export class RecipientService {
     }
     const memberships = rows.flatMap((row) => row.channels.map((slug) => [row.externalId, (channels.get(slug) as ChannelRef).id] as const));
     const withinIds = within === null ? null : within.flatMap((slug) => channels.get(slug)?.id ?? []);
+    const counts = await this.upsert(accountId, rows, memberships, withinIds);
+    // A large import can outgrow the planner's statistics until autovacuum next analyzes the tables
+    // (up to a minute): meanwhile a filtered count can be planned for a handful of rows and take
+    // seconds. Fresh statistics now; they only help, so a failure here does not undo the import.
+    if (rows.length >= ANALYZE_AFTER_ROWS) await this.scope.shared.sql(Prisma.sql`ANALYZE "Recipient", "RecipientChannel"`).catch(() => {});
+    return counts;
+  }
+
+  private upsert(
+    accountId: string,
+    rows: readonly ImportRow[],
+    memberships: (readonly [string, string])[],
+    withinIds: string[] | null,
+  ): Promise<{ created: number; updated: number }> {
     return audited(this.scope.db, actorOf(this.scope), async (tx) => {
       // Raw SQL (unnest of arrays): the account is named here. Rows go in externalId order, so
       // concurrent imports lock the recipients they share in the same order.

@@ -124,8 +124,11 @@ describe('upsertRecipients', () => {
       expect(dataOf(await upsert(account, changed)).upsertRecipients).toEqual({ created: 10, updated: 5_000 }),
     );
     const small = await herald.countStatements(async () => dataOf(await upsert(account, rows(10, ['news'], 'small'))));
-    expect(created.count).toBe(small.count);
-    expect(updated.count).toBe(small.count);
+    // The same statements whatever the number of rows; a large import then refreshes the planner's statistics.
+    const analyzes = (run: { statements: string[] }) => run.statements.filter((sql) => sql.startsWith('ANALYZE')).length;
+    expect([analyzes(created), analyzes(updated), analyzes(small)]).toEqual([1, 1, 0]);
+    expect(created.count - 1).toBe(small.count);
+    expect(updated.count - 1).toBe(small.count);
     expect(small.count).toBeLessThanOrEqual(8);
     expect(dataOf(await account.run(Recipients, { first: 1, channel: 'billing' })).recipients.totalCount).toBe(5_010);
     expect(dataOf(await account.run(Recipients, { first: 1, channel: 'news' })).recipients.totalCount).toBe(10_010);
