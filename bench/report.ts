@@ -44,6 +44,7 @@ const ROW_ORDER = [
   'send-postgres-pgstore',
   'send-postgres-limited-pgstore',
   'apikeys-100',
+  'recipients-page',
 ];
 
 const round = (value: number | null | undefined, digits: number) =>

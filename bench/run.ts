@@ -1,12 +1,13 @@
 // npm run bench: throughput of each row, one after the other, then the 100k fanouts.
 // BENCH_CONNECTIONS, BENCH_SECONDS and BENCH_WARMUP_SECONDS override the defaults;
 // BENCH_DATABASE_URL is the PostgreSQL server the run creates its database on;
-// BENCH_ONLY (e.g. "postgres" or "bare,embedded") runs some of the top-level parts, for a quick look.
+// BENCH_ONLY (e.g. "postgres", "bare,embedded", "inbox" or "manage") runs some of the top-level parts, for a quick look.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { measureFanout } from './fanout.ts';
 import { measureInbox, measureLatency } from './inbox.ts';
 import { type LoadResult, type LoadSettings, measureLoad, type Workload } from './load.ts';
+import { measureImport, recipientsPage } from './manage.ts';
 import { createTempDatabase } from './postgres.ts';
 import { type DatabaseKind, type Fanout, type Row, render, summarize, writeSummary } from './report.ts';
 import { seedDatabase } from './seed.ts';
@@ -50,8 +51,14 @@ async function step(label: string, run: () => Promise<void>): Promise<void> {
   }
 }
 
-async function measure(name: string, database: DatabaseKind | null, server: Server, workload: Workload): Promise<void> {
-  const load = await measureLoad(workload, settings, server.cpuSeconds);
+async function measure(
+  name: string,
+  database: DatabaseKind | null,
+  server: Server,
+  workload: Workload,
+  loadSettings = settings,
+): Promise<void> {
+  const load = await measureLoad(workload, loadSettings, server.cpuSeconds);
   rows.push({ name, database, load });
   console.error(
     `  ${load.rps.toFixed(0)} req/s, p99 ${load.p99Ms} ms, ${load.errors} errors, ${load.serverCpuMsPerRequest?.toFixed(2)} ms server CPU/req`,
@@ -249,6 +256,35 @@ async function embeddedRows(): Promise<void> {
   );
 }
 
+/**
+ * Recipients you can manage, on the embedded database: an import of 10,000
+ * rows (the spec's bound: 3 s), and a page of 100 of the seed's 100,000
+ * recipients read by one client after another (its latency, not a server
+ * saturated by many: p99 within 50 ms).
+ */
+async function manageRows(): Promise<void> {
+  const dir = await embeddedDataDir();
+  await withCleanup(
+    () => rm(dir, { recursive: true, force: true }),
+    async () => {
+      const url = `file:${join(dir, 'herald')}`;
+      await seedDatabase(url);
+      await withServer(startHerald('herald-manage', url), async (server) => {
+        await step('recipients-page', async () => {
+          await measure('recipients-page', 'embedded', server, await recipientsPage(server.url), { ...settings, connections: 1 });
+          figures.recipients_page_ms = rows.find((r) => r.name === 'recipients-page')?.load.p99Ms ?? null;
+        });
+        await step('upsert-recipients-10k', async () => {
+          const imports = await measureImport(server.url);
+          figures.upsert_recipients_10k_ms = imports.createdMs;
+          figures.upsert_recipients_10k_update_ms = imports.updatedMs;
+          console.error(`  created in ${imports.createdMs.toFixed(0)} ms, updated in ${imports.updatedMs.toFixed(0)} ms`);
+        });
+      });
+    },
+  );
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     interrupted = true;
@@ -275,6 +311,7 @@ await part('yoga-hello', () =>
 await part('postgres', postgresRows);
 await part('embedded', embeddedRows);
 await part('inbox', inboxRows);
+await part('manage', manageRows);
 
 const summary = summarize({ settings, rows, fanouts, failures, startupMs, figures });
 await writeSummary(summary);

@@ -17,11 +17,14 @@ export interface Actor {
 /** { field: { before, after } } of the fields that changed; never a secret or a hash. */
 export type AuditChanges = Record<string, { before: unknown; after: unknown }>;
 
+/** What a change of many rows at once did, in counts (an import: { created, updated }). */
+export type AuditCounts = Record<string, number>;
+
 export interface AuditEntry {
   action: AuditAction;
   /** The key the event is about; the acting key when absent. */
   apiKeyId?: string;
-  changes: AuditChanges;
+  changes: AuditChanges | AuditCounts;
 }
 
 type Transaction = Prisma.TransactionClient;

@@ -9,7 +9,7 @@ import { DatabaseUnavailableError } from '../db/outage.ts';
 import { isUniqueViolation, type Sql } from '../db/sql.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Target } from '../scoping/rules.ts';
-import { visibleMessages } from '../scoping/visibility.ts';
+import { type MessageVisibility, visibleMessages } from '../scoping/visibility.ts';
 import { idFilter, isUuid } from '../validation.ts';
 import type { ChannelRef, ChannelService } from './channels.ts';
 import { accountOf, type RequestScope } from './index.ts';
@@ -212,30 +212,63 @@ export class MessageService {
     });
   }
 
-  private visible(): Prisma.MessageWhereInput {
+  private visible(): MessageVisibility {
     const { caller } = this.scope;
     if (caller.kind !== 'member' && caller.kind !== 'key') throw new Error('messages: members and keys only');
     return visibleMessages(caller);
   }
 
-  /** Messages the caller may see, newest first, with seq below `before` (a cursor's). */
-  list({ before, take }: { before?: bigint; take: number }, selection: MessageSelection): Promise<MessageRow[]> {
-    const visible = this.visible();
-    return this.scope.db.message.findMany({
-      ...selection,
-      where: before === undefined ? visible : { AND: [visible, { seq: { lt: before } }] },
-      orderBy: { seq: 'desc' },
-      take,
-    }) as Promise<MessageRow[]>;
+  /**
+   * The ids of the messages a CHANNELS key sees (its filter is SQL: see
+   * visibleMessages), newest first: a page below `before`, or one message.
+   */
+  private async scopedIds(condition: Prisma.Sql, { before, id, take }: { before?: bigint; id?: string; take: number }): Promise<string[]> {
+    const rows = await this.scope.shared.sql<{ id: string }>(
+      Prisma.sql`
+      SELECT m.id::text FROM "Message" m
+      WHERE ${condition}
+        ${before === undefined ? Prisma.empty : Prisma.sql`AND m.seq < ${before.toString()}::bigint`}
+        ${id === undefined ? Prisma.empty : Prisma.sql`AND m.id = ${id}::uuid`}
+      ORDER BY m.seq DESC LIMIT ${take}`,
+      { prepare: true },
+    );
+    return rows.map((r) => r.id);
   }
 
-  count(): Promise<number> {
-    return this.scope.db.message.count({ where: this.visible() });
+  /** Messages the caller may see, newest first, with seq below `before` (a cursor's). */
+  async list({ before, take }: { before?: bigint; take: number }, selection: MessageSelection): Promise<MessageRow[]> {
+    const visible = this.visible();
+    if (visible.kind === 'where') {
+      return this.scope.db.message.findMany({
+        ...selection,
+        where: before === undefined ? visible.where : { AND: [visible.where, { seq: { lt: before } }] },
+        orderBy: { seq: 'desc' },
+        take,
+      }) as Promise<MessageRow[]>;
+    }
+    // A CHANNELS key: the page's ids by its filter, then the rows with what the query selects.
+    const ids = await this.scopedIds(visible.condition, { before, take });
+    return this.scope.db.message.findMany({ ...selection, where: { id: { in: ids } }, orderBy: { seq: 'desc' } }) as Promise<MessageRow[]>;
+  }
+
+  async count(): Promise<number> {
+    const visible = this.visible();
+    if (visible.kind === 'where') return this.scope.db.message.count({ where: visible.where });
+    const [row] = await this.scope.shared.sql<{ count: number }>(
+      Prisma.sql`SELECT count(*)::int AS count FROM "Message" m WHERE ${visible.condition}`,
+      { prepare: true },
+    );
+    return row.count;
   }
 
   /** One message the caller may see; null otherwise. */
-  find(id: string, selection: MessageSelection): Promise<MessageRow | null> {
-    return this.scope.db.message.findFirst({ ...selection, where: { AND: [this.visible(), idFilter(id)] } }) as Promise<MessageRow | null>;
+  async find(id: string, selection: MessageSelection): Promise<MessageRow | null> {
+    const visible = this.visible();
+    if (visible.kind === 'where') {
+      return this.scope.db.message.findFirst({ ...selection, where: { AND: [visible.where, idFilter(id)] } }) as Promise<MessageRow | null>;
+    }
+    const ids = isUuid(id) ? await this.scopedIds(visible.condition, { id, take: 1 }) : [];
+    return this.scope.db.message.findFirst({ ...selection, where: { id: { in: ids } } }) as Promise<MessageRow | null>;
   }
 
   deliveryStats(messageId: string): Promise<DeliveryStats> {

@@ -4,11 +4,23 @@ import { builder } from './builder.ts';
 import { PAGE_DEFAULT, PAGE_MAX, PageInfo, type PageInfoShape, pageArgs, pageRequest } from './pagination.ts';
 
 const AuditAction = builder.enumType('AuditAction', {
-  values: ['API_KEY_CREATED', 'API_KEY_UPDATED', 'API_KEY_ROLLED', 'API_KEY_REVOKED', 'CHANNEL_CREATED', 'RECIPIENT_CREATED'] as const,
+  values: [
+    'API_KEY_CREATED',
+    'API_KEY_UPDATED',
+    'API_KEY_ROLLED',
+    'API_KEY_REVOKED',
+    'CHANNEL_CREATED',
+    'CHANNEL_UPDATED',
+    'CHANNEL_DELETED',
+    'RECIPIENT_CREATED',
+    'RECIPIENT_UPDATED',
+    'RECIPIENT_DELETED',
+    'RECIPIENTS_IMPORTED',
+  ] as const,
 });
 
 const AuditEvent = builder.prismaObject('AuditEvent', {
-  description: 'What changed in the account, by whom: key operations, channels and recipients created.',
+  description: 'What changed in the account, by whom: key operations, and every change of channels and recipients.',
   fields: (t) => ({
     id: t.exposeID('id'),
     at: t.expose('at', { type: 'DateTime' }),
@@ -18,7 +30,8 @@ const AuditEvent = builder.prismaObject('AuditEvent', {
     changes: t.field({
       type: 'JSONObject',
       nullable: true,
-      description: 'What changed: { field: { before, after } } (before is null for a creation); never a secret.',
+      description:
+        'What changed: { field: { before, after } } (before is null for a creation, after for a deletion; an update names its channel by slug, its recipient by externalId); for RECIPIENTS_IMPORTED, { created, updated }; never a secret.',
       select: { changes: true },
       resolve: (event) => event.changes as Record<string, unknown> | null,
     }),

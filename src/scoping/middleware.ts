@@ -18,7 +18,16 @@ import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql';
 import type { AccountCaller, ApiKeyCaller, Caller, MemberCaller, RecipientCaller } from '../auth/caller.ts';
 import { BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../errors.ts';
 import { listForMessage } from '../validation.ts';
-import { checkEnrolment, checkRecipientAccess, type Refusal, resolveTarget, type Target } from './rules.ts';
+import {
+  checkChannelFilter,
+  checkEnrolment,
+  checkImport,
+  checkRecipientAccess,
+  normalizeSlugs,
+  type Refusal,
+  resolveTarget,
+  type Target,
+} from './rules.ts';
 
 /** A recipient a field names, as the middleware loads it to check a key's scope. */
 export interface RecipientRef {
@@ -34,9 +43,12 @@ export type RecipientLookup = { externalId: string } | { id: string };
 /**
  * - `member`: members of the account only;
  * - `account`: members and API keys (what a key sees is narrowed by the data filters in ./visibility.ts);
+ * - `read`: as `account`, for a read narrowed to the channels it names: a CHANNELS key may name only its own;
  * - `inbox`: recipient tokens only (a recipient's own inbox);
  * - `send`: API keys only; the requested slugs are resolved against the key's scope;
  * - `enrol`: members and keys; a key may only enrol a new recipient in its own channels;
+ * - `import`: members and keys, rows by externalId: a key may change only the recipients it reaches (as
+ *   `recipient` with `channels`) and create others only as `enrol` allows; a refused row is named by its index;
  * - `recipient`: members and keys, about an existing recipient: a key must reach it (one of its
  *   channels), may replace only its own channels (`channels`), and with `allKeysOnly` must be an ALL key.
  */
@@ -45,15 +57,27 @@ export type Access<Args> =
   | 'account'
   | 'inbox'
   | { send: (args: Args) => readonly string[] | null | undefined }
+  | { read: (args: Args) => readonly string[] }
   | { enrol: (args: Args) => readonly string[] }
+  | { import: (args: Args) => readonly ImportRequestRow[] }
   | {
       recipient: (args: Args) => RecipientLookup;
       channels?: (args: Args) => readonly string[];
       allKeysOnly?: boolean;
     };
 
+/** A row of a bulk import as a field names it. */
+export interface ImportRequestRow {
+  externalId: string;
+  channels: readonly string[];
+}
+
 /** What the middleware resolved for one root field, by its response key (aliases are separate fields). */
-export type Resolution = { kind: 'target'; target: Target } | { kind: 'recipient'; recipient: RecipientRef; channels?: string[] };
+export type Resolution =
+  | { kind: 'target'; target: Target }
+  | { kind: 'recipient'; recipient: RecipientRef; channels?: string[] }
+  /** Of each existing recipient's channels, the import replaces those `within` (null: all of them). */
+  | { kind: 'import'; within: string[] | null };
 
 /** Where the middleware leaves what it resolved, and how it loads a recipient: the request's context. */
 export interface AccessContext {
@@ -75,6 +99,11 @@ function resolution<K extends Resolution['kind']>(
 /** The target the middleware resolved for this `send` field. */
 export function resolvedTarget(context: Pick<AccessContext, 'resolved'>, info: Pick<GraphQLResolveInfo, 'path'>): Target {
   return resolution(context, info, 'target').target;
+}
+
+/** Which of an existing recipient's channels this import replaces: null, all of them; a CHANNELS key's, its own. */
+export function resolvedImport(context: Pick<AccessContext, 'resolved'>, info: Pick<GraphQLResolveInfo, 'path'>): string[] | null {
+  return resolution(context, info, 'import').within;
 }
 
 /** The recipient the middleware found for this `recipient` field, and its channels after the change (when the rule names channels). */
@@ -99,7 +128,7 @@ export const accountCaller = (context: { caller: Caller }): AccountCaller => cal
 /** The caller of an inbox field: a recipient token. */
 export const recipientCaller = (context: { caller: Caller }): RecipientCaller => callerOf(context, 'recipient');
 
-function refusalError(key: ApiKeyCaller['key'], refusal: Refusal, verb: string, recipient?: RecipientRef): Error {
+function refusalError(key: ApiKeyCaller['key'], refusal: Refusal, verb: string, recipient?: Pick<RecipientRef, 'externalId'>): Error {
   switch (refusal.reason) {
     case 'EMPTY_TARGET':
       return new BadUserInputError(
@@ -148,23 +177,58 @@ function admit(access: Access<object>, field: string, args: object, context: Acc
     context.resolved.set(key, { kind: 'target', target: decision.target });
     return;
   }
+  if ('read' in access) {
+    if (caller.kind !== 'key') return;
+    const decision = checkChannelFilter(caller.key.scope, access.read(args));
+    if (!decision.ok) throw refusalError(caller.key, decision, 'read');
+    return;
+  }
   if ('enrol' in access) {
     if (caller.kind !== 'key') return;
     const decision = checkEnrolment(caller.key.scope, access.enrol(args));
     if (!decision.ok) throw refusalError(caller.key, decision, 'subscribe recipients to');
     return;
   }
+  if ('import' in access) return admitImport(access.import(args), context, key);
   const lookup = access.recipient(args);
   const channels = access.channels?.(args);
   return context.loadRecipient(lookup).then((recipient) => {
     if (!recipient) throw new NotFoundError('Recipient', 'externalId' in lookup ? lookup.externalId : lookup.id);
     if (caller.kind === 'member') {
-      context.resolved.set(key, { kind: 'recipient', recipient, channels: channels && [...new Set(channels)] });
+      context.resolved.set(key, { kind: 'recipient', recipient, channels: channels && normalizeSlugs(channels) });
       return;
     }
     const decision = checkRecipientAccess(caller.key.scope, recipient.channels, { channels, allKeysOnly: access.allKeysOnly });
     if (!decision.ok) throw refusalError(caller.key, decision, 'change recipients in', recipient);
     context.resolved.set(key, { kind: 'recipient', recipient, channels: decision.channels });
+  });
+}
+
+/**
+ * A bulk import: a member or an ALL key may write any row (the data rules refuse bad ones); a
+ * CHANNELS key's rows are checked against the recipients they name, loaded in one batch.
+ */
+function admitImport(rows: readonly ImportRequestRow[], context: AccessContext, key: string | number): void | Promise<void> {
+  const { caller } = context;
+  if (caller.kind !== 'key' || caller.key.scope.kind === 'ALL') {
+    context.resolved.set(key, { kind: 'import', within: null });
+    return;
+  }
+  const scoped = caller.key;
+  // An externalId is stored trimmed: the row names the recipient its trimmed value names.
+  const externalIds = rows.map((row) => row.externalId.trim());
+  return Promise.all(externalIds.map((externalId) => context.loadRecipient({ externalId }))).then((found) => {
+    const decision = checkImport(
+      scoped.scope,
+      rows.map((row, i) => ({ channels: row.channels, existing: found[i]?.channels ?? null })),
+    );
+    if (!decision.ok) {
+      const { index } = decision;
+      const error = refusalError(scoped, decision, 'subscribe recipients to', { externalId: externalIds[index] });
+      const field = decision.reason === 'RECIPIENT_OUTSIDE_SCOPE' ? 'externalId' : 'channels';
+      throw new ForbiddenError(`recipients[${index}].${field}: ${error.message}`);
+    }
+    context.resolved.set(key, { kind: 'import', within: decision.within });
   });
 }
 

@@ -85,6 +85,40 @@ export function checkRecipientAccess(
   return { ok: true, channels: [...new Set([...kept, ...given])] };
 }
 
+/** What a key may narrow a read to (recipients of a channel): only its own channels. */
+export function checkChannelFilter(scope: KeyScope, slugs: readonly string[]): Decision<object> {
+  const refused = outside(scope, normalizeSlugs(slugs));
+  return refused.length > 0 ? { ok: false, reason: 'OUTSIDE_SCOPE', slugs: refused } : { ok: true };
+}
+
+/** One row of a bulk import, as the access rules see it: the channels it names, and the recipient it names when that exists. */
+export interface ImportRow {
+  channels: readonly string[];
+  /** The channels of the existing recipient with the row's externalId; null when there is none (the row creates it). */
+  existing: readonly string[] | null;
+}
+
+/**
+ * A bulk import (upsertRecipients) with a key: every row either names a
+ * recipient the key may change (checkRecipientAccess with the row's channels)
+ * or enrols a new one (checkEnrolment). The first refused row is named by its
+ * index. An accepted import replaces, of each existing recipient's channels,
+ * those `within` (null: all of them; a CHANNELS key: its own).
+ */
+export function checkImport(
+  scope: KeyScope,
+  rows: readonly ImportRow[],
+): { ok: true; within: string[] | null } | ({ ok: false; index: number } & Refusal) {
+  for (const [index, row] of rows.entries()) {
+    const decision = row.existing === null ? checkEnrolment(scope, row.channels) : checkRecipientAccess(scope, row.existing, row);
+    if (!decision.ok) {
+      const { ok: _ok, ...refusal } = decision;
+      return { ok: false, index, ...refusal };
+    }
+  }
+  return { ok: true, within: scope.kind === 'ALL' ? null : [...scope.channels] };
+}
+
 /** Which messages a key sees: a CHANNELS key, those that went only to its channels. */
 export function canSeeMessage(scope: KeyScope, message: { allRecipients: boolean; channels: readonly string[] }): boolean {
   if (scope.kind === 'ALL') return true;

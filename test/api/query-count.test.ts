@@ -1,5 +1,5 @@
 // The SQL statements a request sends must not grow with the data: no N+1.
-import { ApiKeys, DashboardApiKeys, Messages, Send } from '../support/documents.ts';
+import { ApiKeys, ChannelsWithCounts, DashboardApiKeys, Messages, Recipients, Send } from '../support/documents.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { dataOf } from '../support/herald.ts';
 
@@ -60,5 +60,41 @@ describe('statements per request do not grow with the data', () => {
     expect(listed).toHaveLength(12);
     expect(listed.every((k) => k.usage[0]?.messages === 1)).toBe(true);
     expect(await cost()).toBe(few);
+  });
+
+  test('channels with their recipientCount: one query for every channel, the same count for 2 channels and for 12', async ({
+    account,
+    herald,
+  }) => {
+    await account.channels('c0', 'c1');
+    await account.recipients('r', 3, ['c0', 'c1']);
+    const cost = async () => (await herald.countStatements(async () => dataOf(await account.run(ChannelsWithCounts)))).count;
+    const few = await cost();
+    for (let i = 2; i < 12; i += 1) await account.channel(`c${i}`);
+    await account.recipients('s', 3, ['c5', 'c11']);
+    const channels = dataOf(await account.run(ChannelsWithCounts)).channels;
+    expect(channels).toHaveLength(12);
+    expect(channels.find((c) => c.slug === 'c11')?.recipientCount).toBe(3);
+    expect(channels.find((c) => c.slug === 'c0')?.recipientCount).toBe(3);
+    expect(await cost()).toBe(few);
+    // member, the channels, their counts (and the failure-limit check on PostgreSQL)
+    expect(few).toBeLessThanOrEqual(4);
+  });
+
+  test('recipients with their channels: the same count for a page of 2 and of 40, for a member and a CHANNELS key', async ({
+    account,
+    herald,
+  }) => {
+    await account.channels('a', 'b');
+    const key = await account.key({ kind: 'CHANNELS', channels: ['a'] });
+    await account.recipients('first', 2, ['a', 'b']);
+    dataOf(await key.run(Recipients, {})); // the key's first use also writes lastUsedAt
+    const cost = async (caller: typeof account | typeof key) =>
+      (await herald.countStatements(async () => dataOf(await caller.run(Recipients, { first: 100, channel: 'a' })))).count;
+    const [memberFew, keyFew] = [await cost(account), await cost(key)];
+    await account.recipients('more', 38, ['a', 'b']);
+    expect(dataOf(await key.run(Recipients, { first: 100 })).recipients.totalCount).toBe(40);
+    expect(await cost(account)).toBe(memberFew);
+    expect(await cost(key)).toBe(keyFew);
   });
 });

@@ -218,6 +218,39 @@ describe('duplicates', () => {
     ).toHaveLength(9);
   });
 
+  test('10 concurrent upsertRecipients of overlapping rows, and edits and a deletion among them: no 5xx, no deadlock', async ({
+    herald,
+    account,
+  }) => {
+    await account.channels('a', 'b');
+    const rows = (from: number, channels: string[]) =>
+      Array.from({ length: 200 }, (_, i) => ({ externalId: `r-${String(from + i).padStart(4, '0')}`, channels }));
+    const first = await gql(herald, Q.upsertRecipients, { token: account.token, variables: { input: { recipients: rows(0, ['a']) } } });
+    accepted(first);
+    const ids = (await herald.db.prisma.recipient.findMany({ where: { account: { slug: account.slug } }, take: 5 })).map((r) => r.id);
+    const answers = await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) =>
+        gql(herald, Q.upsertRecipients, {
+          token: account.token,
+          variables: { input: { recipients: rows(i * 20, i % 2 ? ['a'] : ['b', 'a']) } },
+        }),
+      ),
+      ...ids
+        .slice(0, 4)
+        .map((id) => gql(herald, Q.updateRecipient, { token: account.token, variables: { input: { id, channels: ['b'] } } })),
+      gql(herald, 'mutation ($id: ID!) { deleteRecipient(id: $id) { id } }', { token: account.token, variables: { id: ids[4] } }),
+    ]);
+    for (const answer of answers) accepted(answer);
+    // Every recipient ended in the channels one of the writes gave it.
+    const memberships = await herald.db.prisma.recipient.findMany({
+      where: { account: { slug: account.slug } },
+      select: { channels: { select: { channel: { select: { slug: true } } } } },
+    });
+    for (const { channels } of memberships) {
+      expect([['a'], ['a', 'b'], ['b']]).toContainEqual(channels.map((c) => c.channel.slug).sort());
+    }
+  });
+
   test('allowed twin: the same slug in another account', async ({ herald, account, other }) => {
     await account.channel('shared');
     const answer = await gql(herald, Q.createChannel, { token: other.token, variables: { input: { slug: 'shared', name: 'Mine' } } });

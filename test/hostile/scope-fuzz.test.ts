@@ -1,12 +1,25 @@
 // Model-based scope fuzzing: fast-check drives random sequences of commands
-// (channels, recipients, keys, scope edits, sends) against a fresh account, and
+// (channels, recipients, keys, scope edits, sends, recipient edits and
+// erasures, channel deletions) against a fresh account, and
 // an independent model of SPEC.md's rules predicts every answer. The server and
 // the model must agree on each step: status, error code, who was reached, and
 // what each key may see. The model is written from the spec, not from
 // src/scoping/rules.ts, so that the two can disagree.
 import fc from 'fast-check';
 import type { ScopeInput } from '../generated/graphql.ts';
-import { Channels, CreateApiKey, CreateChannel, CreateRecipient, Messages, Send, UpdateApiKey } from '../support/documents.ts';
+import {
+  Channels,
+  CreateApiKey,
+  CreateChannel,
+  CreateRecipient,
+  DeleteChannel,
+  DeleteRecipient,
+  Messages,
+  Recipients,
+  Send,
+  UpdateApiKey,
+  UpdateRecipient,
+} from '../support/documents.ts';
 import { describe, expect, TestAccount, TestKey, test, uniqueSlug } from '../support/fixtures.ts';
 import { errorOf, type Result, type TestHerald } from '../support/herald.ts';
 
@@ -26,7 +39,12 @@ type Command =
   | { kind: 'keyCreatesRecipient'; key: number; channels: string[] }
   | { kind: 'createKey'; scope: ScopeSpec }
   | { kind: 'updateKey'; key: number; scope: ScopeSpec | null; rename: boolean }
-  | { kind: 'send'; key: number; target: string[] | null; padFirst: boolean };
+  | { kind: 'send'; key: number; target: string[] | null; padFirst: boolean }
+  /** `by`: a key, or the member (null). */
+  /** `ownOnly`: a CHANNELS key names only those of the channels that are its own. */
+  | { kind: 'editRecipient'; by: number | null; recipient: number; channels: string[]; ownOnly: boolean }
+  | { kind: 'deleteRecipient'; by: number | null; recipient: number }
+  | { kind: 'deleteChannel'; slug: string };
 
 const slugArb = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...POOL) }, { weight: 1, arbitrary: fc.constant(GHOST) });
 const slugListArb = (minLength: number) => fc.array(slugArb, { minLength, maxLength: 4 });
@@ -55,6 +73,26 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
       rename: fc.boolean(),
     }),
   },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('editRecipient' as const),
+      by: fc.option(keyRef, { nil: null }),
+      recipient: fc.nat({ max: 40 }),
+      // Mostly channels that may exist, so that edits are often accepted.
+      channels: fc.oneof({ weight: 3, arbitrary: fc.subarray([...POOL]) }, { weight: 1, arbitrary: slugListArb(0) }),
+      ownOnly: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('deleteRecipient' as const),
+      by: fc.option(keyRef, { nil: null }),
+      recipient: fc.nat({ max: 40 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteChannel' as const), slug: fc.constantFrom(...POOL) }) },
   {
     weight: 7,
     arbitrary: fc.record({
@@ -101,7 +139,7 @@ interface ModelKey {
 
 interface Model {
   channels: Set<string>;
-  recipients: { externalId: string; channels: Set<string> }[];
+  recipients: { id: string; externalId: string; channels: Set<string> }[];
   keys: ModelKey[];
   messages: { id: string; allRecipients: boolean; channels: Set<string> }[];
 }
@@ -168,6 +206,35 @@ function predictKeySubscription(model: Model, key: ModelKey, channels: string[])
   return slugs.some((s) => !model.channels.has(s)) ? badInput : { ok: true };
 }
 
+/** updateRecipient: a member or an ALL key sets any existing channels; a CHANNELS key must reach the recipient and names only its own. */
+function predictEdit(
+  model: Model,
+  key: ModelKey | null,
+  current: Set<string>,
+  requested: string[],
+): { refused: Prediction } | { channels: Set<string> } {
+  const given = normalize(requested);
+  if (key?.scope.kind !== 'CHANNELS') {
+    return given.some((s) => !model.channels.has(s)) ? { refused: badInput } : { channels: new Set(given) };
+  }
+  const scope = key.scope.channels;
+  // SPEC: a CHANNELS key sees (and reaches) only recipients in one of its channels.
+  if (![...current].some((c) => scope.has(c))) return { refused: forbidden() };
+  const offending = given.filter((s) => !scope.has(s));
+  if (offending.length > 0) return { refused: forbidden(offending) };
+  // It adds and removes only its own channels: the others stay.
+  return { channels: new Set([...[...current].filter((c) => !scope.has(c)), ...given]) };
+}
+
+/** What a caller sees of recipients: a CHANNELS key, those in one of its channels, with only its own channels. */
+function visibleRecipients(model: Model, key: ModelKey | null): [string, string[]][] {
+  const scope = key?.scope.kind === 'CHANNELS' ? key.scope.channels : null;
+  return model.recipients
+    .filter((r) => !scope || [...r.channels].some((c) => scope.has(c)))
+    .map((r): [string, string[]] => [r.externalId, [...r.channels].filter((c) => !scope || scope.has(c)).sort()])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 const visibleChannels = (model: Model, key: ModelKey) => (key.scope.kind === 'ALL' ? [...model.channels] : [...key.scope.channels]).sort();
 
 /** A CHANNELS key sees the messages that went to channels (not to all recipients), all within its scope. */
@@ -194,7 +261,7 @@ function expectRefusal(result: Result<unknown>, prediction: Prediction & { ok: f
   expect({ code: error.code, status: error.status }, result.describe()).toEqual({ code: prediction.code, status: prediction.status });
   if (prediction.code === 'FORBIDDEN' && prediction.offending && keyName !== undefined) {
     // SPEC: a clear message that names the offending slugs.
-    const match = /^API key "(.*)" may not (?:target|subscribe recipients to) channels: (.*)$/s.exec(error.message);
+    const match = /^API key "(.*)" may not (?:target|subscribe recipients to|change recipients in) channels: (.*)$/s.exec(error.message);
     expect(match, `a scope-violation message: ${error.message}`).not.toBeNull();
     expect(match?.[1]).toBe(keyName);
     expect(new Set(match?.[2].split(', '))).toEqual(new Set(prediction.offending));
@@ -220,6 +287,15 @@ async function checkMessagesVisibility(model: Model, key: ModelKey | null, run: 
   expect(result.data?.messages.totalCount).toBe(expected.length);
 }
 
+async function checkRecipientsVisibility(model: Model, key: ModelKey | null, run: TestKey | TestAccount): Promise<void> {
+  const result = await run.run(Recipients, { first: 100 });
+  expect(result.errors, result.describe()).toBeUndefined();
+  const expected = visibleRecipients(model, key);
+  const seen = result.data?.recipients.edges.map((e): [string, string[]] => [e.node.externalId, e.node.channels.map((c) => c.slug)]);
+  expect(seen, `recipients seen by ${key?.name ?? 'the member'}`).toEqual(expected);
+  expect(result.data?.recipients.totalCount).toBe(expected.length);
+}
+
 /** How often each rule decided a step, over all runs: the generator must reach every one. */
 const coverage = new Map<string, number>();
 const saw = (what: string) => coverage.set(what, (coverage.get(what) ?? 0) + 1);
@@ -228,6 +304,7 @@ async function runSequence(herald: TestHerald, commands: Command[]): Promise<voi
   const account = await TestAccount.provision(herald, uniqueSlug('fuzz'));
   const model: Model = { channels: new Set(), recipients: [], keys: [], messages: [] };
   const real: TestKey[] = [];
+  const channelIds = new Map<string, string>();
   let recipients = 0;
   let renames = 0;
 
@@ -254,6 +331,7 @@ async function runSequence(herald: TestHerald, commands: Command[]): Promise<voi
           if (prediction.ok) {
             expect(result.errors, result.describe()).toBeUndefined();
             model.channels.add(command.slug);
+            channelIds.set(command.slug, (result.data as { createChannel: { id: string } }).createChannel.id);
           }
           break;
         }
@@ -266,7 +344,8 @@ async function runSequence(herald: TestHerald, commands: Command[]): Promise<voi
           );
           if (prediction.ok) {
             expect(result.errors, result.describe()).toBeUndefined();
-            model.recipients.push({ externalId, channels: new Set(normalize(command.channels)) });
+            const { id } = (result.data as { createRecipient: { id: string } }).createRecipient;
+            model.recipients.push({ id, externalId, channels: new Set(normalize(command.channels)) });
             recipients += 1;
           }
           break;
@@ -285,8 +364,72 @@ async function runSequence(herald: TestHerald, commands: Command[]): Promise<voi
           );
           if (prediction.ok) {
             expect(result.errors, result.describe()).toBeUndefined();
-            model.recipients.push({ externalId, channels: new Set(normalize(command.channels)) });
+            const { id } = (result.data as { createRecipient: { id: string } }).createRecipient;
+            model.recipients.push({ id, externalId, channels: new Set(normalize(command.channels)) });
             recipients += 1;
+          }
+          break;
+        }
+        case 'editRecipient': {
+          if (model.recipients.length === 0 || (command.by !== null && model.keys.length === 0)) break;
+          const recipient = model.recipients[command.recipient % model.recipients.length];
+          const index = command.by === null ? null : command.by % model.keys.length;
+          const key = index === null ? null : model.keys[index];
+          const own = key?.scope.kind === 'CHANNELS' && command.ownOnly ? key.scope.channels : null;
+          const channels = own ? command.channels.filter((c) => own.has(c)) : command.channels;
+          const predicted = predictEdit(model, key, recipient.channels, channels);
+          const caller = index === null ? account : real[index];
+          const run = () => caller.run(UpdateRecipient, { input: { id: recipient.id, channels } });
+          const who = key ? `${key.scope.kind} key` : 'member';
+          if ('refused' in predicted) {
+            saw(`updateRecipient: ${who}, ${predicted.refused.ok ? '' : predicted.refused.code}`);
+            await unchanged(predicted.refused, run, key?.name);
+            break;
+          }
+          saw(`updateRecipient: ${who}, accepted`);
+          const result = await run();
+          expect(result.errors, result.describe()).toBeUndefined();
+          // The answer shows the channels the caller may see.
+          const scope = key?.scope.kind === 'CHANNELS' ? key.scope.channels : null;
+          const shown = [...predicted.channels].filter((c) => !scope || scope.has(c)).sort();
+          expect(
+            result.data?.updateRecipient.channels.map((c) => c.slug),
+            result.describe(),
+          ).toEqual(shown);
+          recipient.channels = predicted.channels;
+          break;
+        }
+        case 'deleteRecipient': {
+          if (model.recipients.length === 0 || (command.by !== null && model.keys.length === 0)) break;
+          const at = command.recipient % model.recipients.length;
+          const recipient = model.recipients[at];
+          const index = command.by === null ? null : command.by % model.keys.length;
+          const key = index === null ? null : model.keys[index];
+          // SPEC: members and ALL keys only.
+          const prediction = key?.scope.kind === 'CHANNELS' ? forbidden() : { ok: true as const };
+          saw(`deleteRecipient: ${key ? `${key.scope.kind} key` : 'member'}, ${prediction.ok ? 'accepted' : prediction.code}`);
+          const caller = index === null ? account : real[index];
+          const result = await unchanged(prediction, () => caller.run(DeleteRecipient, { id: recipient.id }));
+          if (prediction.ok) {
+            expect(result.errors, result.describe()).toBeUndefined();
+            model.recipients.splice(at, 1);
+          }
+          break;
+        }
+        case 'deleteChannel': {
+          const id = channelIds.get(command.slug);
+          if (!model.channels.has(command.slug) || id === undefined) break;
+          // SPEC: refused while a key that is not revoked is scoped to it (no key is ever revoked here).
+          const inScope = model.keys.some((k) => k.scope.kind === 'CHANNELS' && k.scope.channels.has(command.slug));
+          const prediction = inScope ? badInput : { ok: true as const };
+          saw(`deleteChannel ${prediction.ok ? 'accepted' : 'refused'}`);
+          const result = await unchanged(prediction, () => account.run(DeleteChannel, { id }));
+          if (prediction.ok) {
+            expect(result.errors, result.describe()).toBeUndefined();
+            // The memberships go; past messages keep the channels they went to.
+            model.channels.delete(command.slug);
+            channelIds.delete(command.slug);
+            for (const r of model.recipients) r.channels.delete(command.slug);
           }
           break;
         }
@@ -373,8 +516,10 @@ async function runSequence(herald: TestHerald, commands: Command[]): Promise<voi
   for (const [index, key] of model.keys.entries()) {
     await checkChannelsVisibility(model, key, real[index]);
     await checkMessagesVisibility(model, key, real[index]);
+    await checkRecipientsVisibility(model, key, real[index]);
   }
   await checkMessagesVisibility(model, null, account);
+  await checkRecipientsVisibility(model, null, account);
 }
 
 // ---------------------------------------------------------------------------
@@ -404,6 +549,11 @@ describe('scope fuzzing: the server agrees with a model of the spec on every ste
         'key creates a recipient: CHANNELS key, accepted',
         'updateApiKey accepted',
         'updateApiKey refused',
+        'updateRecipient: CHANNELS key, accepted',
+        'updateRecipient: CHANNELS key, FORBIDDEN',
+        'deleteRecipient: CHANNELS key, FORBIDDEN',
+        'deleteChannel accepted',
+        'deleteChannel refused',
       ]) {
         expect(coverage.get(rule) ?? 0, `${rule}: ${JSON.stringify(Object.fromEntries(coverage))}`).toBeGreaterThan(0);
       }
@@ -432,6 +582,14 @@ describe('scope fuzzing: the server agrees with a model of the spec on every ste
       { kind: 'send', key: 1, target: ['alpha'], padFirst: false }, // 403 after the edit
       { kind: 'updateKey', key: 1, scope: { kind: 'ALL', channels: ['beta'] }, rename: false }, // 400, unchanged
       { kind: 'send', key: 1, target: null, padFirst: false }, // beta: 1
+      { kind: 'editRecipient', by: 1, recipient: 1, channels: [], ownOnly: false }, // r1 [alpha, beta] → [alpha]: the key holds beta now
+      { kind: 'editRecipient', by: 1, recipient: 0, channels: ['beta'], ownOnly: false }, // r0 [alpha]: out of the key's reach, 403
+      { kind: 'editRecipient', by: null, recipient: 0, channels: ['alpha', 'beta'], ownOnly: false },
+      { kind: 'deleteChannel', slug: 'beta' }, // the key is scoped to beta: 400
+      { kind: 'updateKey', key: 1, scope: { kind: 'CHANNELS', channels: ['alpha'] }, rename: false },
+      { kind: 'deleteChannel', slug: 'beta' }, // now allowed; the messages that went to beta keep it
+      { kind: 'deleteRecipient', by: 1, recipient: 2 }, // a CHANNELS key: 403
+      { kind: 'deleteRecipient', by: 0, recipient: 2 },
     ];
     await runSequence(herald, commands);
   });

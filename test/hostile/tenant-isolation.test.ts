@@ -1,5 +1,5 @@
-// Two generated accounts; the first tries every id- and slug-taking field with
-// the second's ids and slugs, as member, ALL key and CHANNELS key.
+// Two generated accounts; the first tries every id-, slug- and externalId-taking
+// field with the second's, as member, ALL key and CHANNELS key.
 import fc from 'fast-check';
 import {
   ApiKeyById,
@@ -7,13 +7,21 @@ import {
   ApiKeyUsage,
   AuditEvents,
   Channels,
+  ChannelsWithCounts,
   CreateApiKey,
   CreateRecipient,
+  DeleteChannel,
+  DeleteRecipient,
   Messages,
+  RecipientByExternalId,
+  Recipients,
   RevokeApiKey,
   RollApiKey,
   Send,
   UpdateApiKey,
+  UpdateChannel,
+  UpdateRecipient,
+  UpsertRecipients,
 } from '../support/documents.ts';
 import { TestAccount as Account, expect, type TestAccount, test, uniqueSlug } from '../support/fixtures.ts';
 import { dataOf, errorOf } from '../support/herald.ts';
@@ -27,8 +35,11 @@ const tenantArb = fc.record({
 });
 
 async function populate(account: TestAccount, shape: { channels: string[]; recipients: number; sends: number }) {
-  await account.channels(...shape.channels);
-  for (let i = 0; i < shape.recipients; i += 1) await account.recipient(`r-${i}`, shape.channels.slice(0, 1 + (i % shape.channels.length)));
+  const channelIds = await account.channels(...shape.channels);
+  const recipientIds: string[] = [];
+  for (let i = 0; i < shape.recipients; i += 1) {
+    recipientIds.push(await account.recipient(`r-${i}`, shape.channels.slice(0, 1 + (i % shape.channels.length))));
+  }
   const all = await account.key({ kind: 'ALL' });
   const scoped = await account.key({ kind: 'CHANNELS', channels: shape.channels.slice(0, 1) });
   for (let i = 0; i < shape.sends; i += 1) dataOf(await (i % 2 ? scoped : all).send(i % 2 ? undefined : shape.channels));
@@ -39,6 +50,8 @@ async function populate(account: TestAccount, shape: { channels: string[]; recip
     keyIds: [all.id, scoped.id],
     cursors: messages.edges.map((e) => e.cursor),
     messageIds: messages.edges.map((e) => e.node.id),
+    channelIds,
+    recipientIds,
   };
 }
 
@@ -89,6 +102,41 @@ test('generated tenants: zero leaks and zero changes across accounts', async ({ 
           expect(page.edges.some((e) => victim.messageIds.includes(e.node.id))).toBe(false);
         }
       }
+      // Their channels and recipients, by id: unknown to every caller (keys may not touch channels at all).
+      for (const id of victim.channelIds) {
+        expect(errorOf(await us.run(UpdateChannel, { input: { id, name: 'stolen' } })).code).toBe('NOT_FOUND');
+        expect(errorOf(await us.run(DeleteChannel, { id })).code).toBe('NOT_FOUND');
+      }
+      for (const id of victim.recipientIds) {
+        for (const caller of callers) {
+          expect(errorOf(await caller.run(UpdateRecipient, { input: { id, channels: [] } })).code).toBe('NOT_FOUND');
+          expect(errorOf(await caller.run(DeleteRecipient, { id })).code).toBe('NOT_FOUND');
+        }
+      }
+      // Their recipients, by externalId (ours share them: r-0, r-1, …): never seen, never changed.
+      for (const caller of callers) {
+        const listed = dataOf(await caller.run(Recipients, { first: 100 })).recipients;
+        expect(listed.edges.every((e) => ours.recipientIds.includes(e.node.id))).toBe(true);
+        for (let i = 0; i < theirs.recipients; i += 1) {
+          const found = dataOf(await caller.run(RecipientByExternalId, { externalId: `r-${i}` })).recipient;
+          expect(found === null || ours.recipientIds.includes(found.id)).toBe(true);
+        }
+        const counts = dataOf(await caller.run(ChannelsWithCounts)).channels;
+        expect(counts.every((c) => c.recipientCount <= mine.recipients)).toBe(true);
+      }
+      for (const slug of theirOnlySlugs) {
+        expect(errorOf(await us.run(Recipients, { channel: slug })).code).toBe('BAD_USER_INPUT');
+        expect(errorOf(await ours.all.run(Recipients, { channel: slug })).code).toBe('BAD_USER_INPUT');
+        expect(errorOf(await ours.scoped.run(Recipients, { channel: slug })).code).toBe('FORBIDDEN');
+        const imported = await us.run(UpsertRecipients, { input: { recipients: [{ externalId: 'r-0', channels: [slug] }] } });
+        expect(errorOf(imported).code).toBe('BAD_USER_INPUT');
+      }
+      // An import naming their externalIds writes ours only.
+      const rows = Array.from({ length: theirs.recipients + 1 }, (_, i) => ({ externalId: `r-${i}`, channels: [] }));
+      const { upsertRecipients } = dataOf(await us.run(UpsertRecipients, { input: { recipients: rows } }));
+      expect(upsertRecipients.created + upsertRecipients.updated).toBe(rows.length);
+      expect(upsertRecipients.updated).toBe(Math.min(mine.recipients, rows.length));
+
       const keys = dataOf(await us.run(ApiKeys)).apiKeys.map((k) => k.id);
       expect(keys.some((id) => victim.keyIds.includes(id))).toBe(false);
       // Sends that name a slug both accounts have reach only our recipients.

@@ -42,7 +42,13 @@ type Field =
   | 'message.title'
   | 'message.body'
   | 'send target.channels[] (ALL key)'
-  | 'send target.channels[] (CHANNELS key)';
+  | 'send target.channels[] (CHANNELS key)'
+  | 'updateChannel.name'
+  | 'updateRecipient.channels[]'
+  | 'upsertRecipients.externalId'
+  | 'upsertRecipients.channels[]'
+  | 'recipients channel (ALL key)'
+  | 'recipients channel (CHANNELS key)';
 
 /** A request putting `value` into `field`; and the role it needs. */
 const fieldRequests: Record<Field, { as: Role; request: (w: World, value: string) => Promise<Answer> }> = {
@@ -98,9 +104,65 @@ const fieldRequests: Record<Field, { as: Role; request: (w: World, value: string
     as: 'scoped',
     request: (w, value) => sendAs(w, w.scoped, { target: { channels: ['marketing', value] }, message: message() }),
   },
+  'updateChannel.name': {
+    as: 'member',
+    request: (w, value) => gql(w.herald, Q.updateChannel, { token: w.token, variables: { input: { id: w.ids.marketing, name: value } } }),
+  },
+  'updateRecipient.channels[]': {
+    as: 'member',
+    request: (w, value) =>
+      gql(w.herald, Q.updateRecipient, { token: w.token, variables: { input: { id: w.ids.recipient, channels: ['billing', value] } } }),
+  },
+  'upsertRecipients.externalId': {
+    as: 'member',
+    request: (w, value) =>
+      gql(w.herald, Q.upsertRecipients, {
+        token: w.token,
+        variables: {
+          input: {
+            recipients: [
+              { externalId: 'first', channels: [] },
+              { externalId: value, channels: ['marketing'] },
+            ],
+          },
+        },
+      }),
+  },
+  'upsertRecipients.channels[]': {
+    as: 'member',
+    request: (w, value) =>
+      gql(w.herald, Q.upsertRecipients, {
+        token: w.token,
+        variables: {
+          input: {
+            recipients: [
+              { externalId: 'r-1', channels: [] },
+              { externalId: 'fresh', channels: ['billing', value] },
+            ],
+          },
+        },
+      }),
+  },
+  'recipients channel (ALL key)': {
+    as: 'all',
+    request: (w, value) => gql(w.herald, Q.recipients, { token: w.token, variables: { channel: value } }),
+  },
+  'recipients channel (CHANNELS key)': {
+    as: 'scoped',
+    request: (w, value) => gql(w.herald, Q.recipients, { token: w.token, variables: { channel: value } }),
+  },
 };
 
-const TEXT_FIELDS: Field[] = ['channel.name', 'recipient.externalId', 'apiKey.name', 'updateApiKey.name', 'message.title', 'message.body'];
+const TEXT_FIELDS: Field[] = [
+  'channel.name',
+  'recipient.externalId',
+  'apiKey.name',
+  'updateApiKey.name',
+  'message.title',
+  'message.body',
+  'updateChannel.name',
+  'upsertRecipients.externalId',
+];
 const SLUG_FIELDS: Field[] = [
   'channel.slug',
   'recipient.channels[]',
@@ -108,11 +170,15 @@ const SLUG_FIELDS: Field[] = [
   'updateApiKey.scope.channels[]',
   'send target.channels[] (ALL key)',
   'send target.channels[] (CHANNELS key)',
+  'updateRecipient.channels[]',
+  'upsertRecipients.channels[]',
+  'recipients channel (ALL key)',
+  'recipients channel (CHANNELS key)',
 ];
 
-/** The refusal a bad value in this field gets: FORBIDDEN for a CHANNELS key's target (outside its scope), else BAD_USER_INPUT. */
+/** The refusal a bad value in this field gets: FORBIDDEN for a CHANNELS key's slugs (outside its scope), else BAD_USER_INPUT. */
 const refusalFor = (field: Field): Refusal =>
-  field === 'send target.channels[] (CHANNELS key)' ? { status: 403, code: 'FORBIDDEN' } : { status: 400, code: 'BAD_USER_INPUT' };
+  field.endsWith('(CHANNELS key)') ? { status: 403, code: 'FORBIDDEN' } : { status: 400, code: 'BAD_USER_INPUT' };
 
 function hostileValue(field: Field, value: string): Hostile {
   const { as, request } = fieldRequests[field];
@@ -226,6 +292,16 @@ async function storedValue(w: World, field: Field, data: Record<string, unknown>
     }
     case 'updateApiKey.name':
       return (await prisma.apiKey.findUniqueOrThrow({ where: { id: w.scoped.id } })).name;
+    case 'updateChannel.name':
+      return (await prisma.channel.findUniqueOrThrow({ where: { id: w.ids.marketing } })).name;
+    case 'upsertRecipients.externalId': {
+      expect(data.upsertRecipients).toEqual({ created: 2, updated: 0 });
+      const rows = await prisma.recipient.findMany({
+        where: { account: { slug: w.account.slug }, externalId: { notIn: ['r-1', 'first'] } },
+      });
+      expect(rows).toHaveLength(1);
+      return rows[0].externalId;
+    }
     case 'message.title':
     case 'message.body': {
       const { id } = (data.send as { message: { id: string } }).message;
@@ -294,6 +370,44 @@ describe('SQL and script fragments in ids and cursors', () => {
     });
   });
 
+  test.for(SQL_AND_SCRIPT.map((payload) => [payload]))('recipients(after: %j): BAD_USER_INPUT', async ([payload], { herald, account }) => {
+    await refused(herald, account, {
+      request: (w) => gql(w.herald, Q.recipients, { token: w.token, variables: { after: payload } }),
+      refusal: { status: 400, code: 'BAD_USER_INPUT', field: 'after' },
+    });
+  });
+
+  test.for(
+    SQL_AND_SCRIPT.flatMap((payload) =>
+      (['updateChannel', 'updateRecipient', 'deleteChannel', 'deleteRecipient'] as const).map(
+        (field) => [`${field}(id: ${payload})`, field, payload] as const,
+      ),
+    ),
+  )('%s: NOT_FOUND (200 by the spec)', async ([, field, payload], { herald, account }) => {
+    const requests = {
+      updateChannel: [Q.updateChannel, { input: { id: payload, name: 'renamed' } }],
+      updateRecipient: [Q.updateRecipient, { input: { id: payload, channels: [] } }],
+      deleteChannel: ['mutation ($id: ID!) { deleteChannel(id: $id) { id } }', { id: payload }],
+      deleteRecipient: ['mutation ($id: ID!) { deleteRecipient(id: $id) { id } }', { id: payload }],
+    } as const;
+    const [query, variables] = requests[field];
+    await refused(herald, account, {
+      request: (w) => gql(w.herald, query, { token: w.token, variables }),
+      refusal: { status: 200, code: 'NOT_FOUND' },
+    });
+  });
+
+  test.for(SQL_AND_SCRIPT.map((payload) => [payload]))(
+    'allowed twins: recipients(search: %j) finds nobody; recipient(externalId) is null',
+    async ([payload], { herald, account }) => {
+      const w = await seed(herald, account, 'member');
+      expect(accepted(await gql(herald, Q.recipients, { token: w.token, variables: { search: payload } }))).toEqual({
+        recipients: { totalCount: 0, edges: [] },
+      });
+      expect(accepted(await gql(herald, Q.recipient, { token: w.token, variables: { externalId: payload } }))).toEqual({ recipient: null });
+    },
+  );
+
   test.for([
     ['a cursor past the 64-bit range', Buffer.from('message:9999999999999999999').toString('base64url')],
     ['a cursor of a negative sequence', Buffer.from('message:-1').toString('base64url')],
@@ -317,6 +431,8 @@ describe('allowed twins: unicode that is not a control character is stored verba
     ['channel.name: a right-to-left override (Cf, not Cc)', 'channel.name', 'abc\u202Edef'],
     ['message.title: a right-to-left override (Cf, not Cc)', 'message.title', 'invoice\u202Efdp.exe'],
     ['recipient.externalId: a zero-width space (Cf)', 'recipient.externalId', 'user\u200Bid'],
+    ['upsertRecipients.externalId: emoji and a zero-width joiner', 'upsertRecipients.externalId', 'user-\u{1F469}\u200D\u{1F469}'],
+    ['updateChannel.name: emoji', 'updateChannel.name', 'Launch \u{1F680}'],
     ['apiKey.name: a soft hyphen (Cf)', 'apiKey.name', 'soft\u00ADhyphen'],
     ['message.body: line breaks and tabs', 'message.body', 'line 1\n\tline 2\r\nline 3'],
     ['message.title: combining marks', 'message.title', 'Z\u0351\u0356a\u0350l\u0358g\u0347o'],

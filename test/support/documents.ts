@@ -177,3 +177,56 @@ export const InboxEvents = graphql(`
     inbox(after: $after) { kind cursor unreadCount unseenCount item { id title channels seenAt readAt archivedAt } }
   }
 `);
+
+// Recipients and channels you can manage.
+export const Recipients = graphql(`
+  query Recipients($first: Int, $after: String, $channel: String, $search: String) {
+    recipients(first: $first, after: $after, channel: $channel, search: $search) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id externalId channels { slug } } }
+    }
+  }
+`);
+
+export const RecipientByExternalId = graphql(`
+  query RecipientByExternalId($externalId: String!) {
+    recipient(externalId: $externalId) { id externalId channels { slug } }
+  }
+`);
+
+export const ChannelsWithCounts = graphql(`
+  query ChannelsWithCounts {
+    channels { id slug name recipientCount }
+  }
+`);
+
+export const UpdateChannel = graphql(`
+  mutation UpdateChannel($input: UpdateChannelInput!) {
+    updateChannel(input: $input) { id slug name recipientCount }
+  }
+`);
+
+export const DeleteChannel = graphql(`
+  mutation DeleteChannel($id: ID!) {
+    deleteChannel(id: $id) { id }
+  }
+`);
+
+export const UpdateRecipient = graphql(`
+  mutation UpdateRecipient($input: UpdateRecipientInput!) {
+    updateRecipient(input: $input) { id externalId channels { slug } }
+  }
+`);
+
+export const DeleteRecipient = graphql(`
+  mutation DeleteRecipient($id: ID!) {
+    deleteRecipient(id: $id) { id }
+  }
+`);
+
+export const UpsertRecipients = graphql(`
+  mutation UpsertRecipients($input: UpsertRecipientsInput!) {
+    upsertRecipients(input: $input) { created updated }
+  }
+`);

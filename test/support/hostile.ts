@@ -223,6 +223,8 @@ export interface World {
   scoped: TestKey;
   /** The bearer token of the case's role (undefined: anonymous). */
   token: string | undefined;
+  /** The ids of the seeded channels and recipient. */
+  ids: { marketing: string; billing: string; recipient: string };
 }
 
 const SEED = `mutation Seed {
@@ -236,12 +238,14 @@ const SEED = `mutation Seed {
 /** The world, in one request (five mutations run in order). */
 export async function seed(herald: TestHerald, account: TestAccount, role: Role): Promise<World> {
   type Created = { secret: string; apiKey: { id: string; name: string } };
-  const seeded = dataOf(await herald.execute<{ all: Created; scoped: Created }, never>(SEED, {} as never, { token: account.token }));
+  type Seeded = { marketing: { id: string }; billing: { id: string }; recipient: { id: string }; all: Created; scoped: Created };
+  const seeded = dataOf(await herald.execute<Seeded, never>(SEED, {} as never, { token: account.token }));
   const key = ({ secret, apiKey }: Created) => new TestKey(herald, apiKey.id, apiKey.name, secret);
   const all = key(seeded.all);
   const scoped = key(seeded.scoped);
   const token = { anonymous: undefined, member: account.token, all: all.secret, scoped: scoped.secret }[role];
-  return { herald, account, all, scoped, token };
+  const ids = { marketing: seeded.marketing.id, billing: seeded.billing.id, recipient: seeded.recipient.id };
+  return { herald, account, all, scoped, token, ids };
 }
 
 export interface Refusal {
@@ -321,6 +325,13 @@ export const Q = {
   channels: 'query Channels { channels { id slug name } }',
   messages: 'query Messages($first: Int, $after: String) { messages(first: $first, after: $after) { totalCount edges { node { id } } } }',
   apiKey: 'query ApiKey($id: ID!) { apiKey(id: $id) { id name } }',
+  updateChannel: 'mutation UpdateChannel($input: UpdateChannelInput!) { updateChannel(input: $input) { id slug name } }',
+  updateRecipient:
+    'mutation UpdateRecipient($input: UpdateRecipientInput!) { updateRecipient(input: $input) { id externalId channels { slug } } }',
+  upsertRecipients: 'mutation UpsertRecipients($input: UpsertRecipientsInput!) { upsertRecipients(input: $input) { created updated } }',
+  recipients:
+    'query Recipients($after: String, $channel: String, $search: String) { recipients(after: $after, channel: $channel, search: $search) { totalCount edges { node { externalId } } } }',
+  recipient: 'query Recipient($externalId: String!) { recipient(externalId: $externalId) { id externalId } }',
 };
 
 export const createChannelBody = (slug: string) =>

@@ -3,7 +3,9 @@ import { describe, expect, test } from 'vitest';
 import {
   canReachRecipient,
   canSeeMessage,
+  checkChannelFilter,
   checkEnrolment,
+  checkImport,
   checkRecipientAccess,
   type KeyScope,
   resolveTarget,
@@ -208,5 +210,62 @@ describe('checkRecipientAccess (a key naming an existing recipient)', () => {
         }
       }),
     );
+  });
+});
+
+describe('checkChannelFilter (a read narrowed to channels)', () => {
+  test.for([
+    ['ALL key, any channel', ALL, ['billing'], { ok: true }],
+    ['ALL key, no channel', ALL, [], { ok: true }],
+    ['CHANNELS key, no channel', MARKETING, [], { ok: true }],
+    ['CHANNELS key, its channel (padded)', MARKETING, [' marketing '], { ok: true }],
+    ['CHANNELS key, a channel outside', MARKETING, ['billing'], { ok: false, reason: 'OUTSIDE_SCOPE', slugs: ['billing'] }],
+  ] as const)('%s', ([, scope, slugs, expected]) => {
+    expect(checkChannelFilter(scope, slugs)).toEqual(expected);
+  });
+});
+
+describe('checkImport (upsertRecipients with a key)', () => {
+  const row = (channels: string[], existing: string[] | null = null) => ({ channels, existing });
+  test.for([
+    ['ALL key, anything', ALL, [row([]), row(['billing'], ['vip'])], { ok: true, within: null }],
+    [
+      'CHANNELS key, new recipients in its channels and ones it reaches',
+      MARKETING,
+      [row(['marketing']), row(['test-devices'], ['billing', 'marketing']), row([], ['marketing'])],
+      { ok: true, within: ['marketing', 'test-devices'] },
+    ],
+    [
+      'CHANNELS key, a new recipient with no channel',
+      MARKETING,
+      [row(['marketing']), row([])],
+      { ok: false, index: 1, reason: 'NO_CHANNEL' },
+    ],
+    [
+      'CHANNELS key, a new recipient outside',
+      MARKETING,
+      [row(['marketing', 'billing'])],
+      { ok: false, index: 0, reason: 'OUTSIDE_SCOPE', slugs: ['billing'] },
+    ],
+    [
+      'CHANNELS key, an existing recipient it cannot reach',
+      MARKETING,
+      [row(['marketing']), row(['marketing']), row(['marketing'], ['billing'])],
+      { ok: false, index: 2, reason: 'RECIPIENT_OUTSIDE_SCOPE' },
+    ],
+    [
+      'CHANNELS key, an existing recipient given a channel outside',
+      MARKETING,
+      [row(['billing'], ['marketing'])],
+      { ok: false, index: 0, reason: 'OUTSIDE_SCOPE', slugs: ['billing'] },
+    ],
+    [
+      'the first refused row is named',
+      MARKETING,
+      [row(['marketing']), row(['vip']), row([])],
+      { ok: false, index: 1, reason: 'OUTSIDE_SCOPE', slugs: ['vip'] },
+    ],
+  ] as const)('%s', ([, scope, rows, expected]) => {
+    expect(checkImport(scope, rows)).toEqual(expected);
   });
 });
