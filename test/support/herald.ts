@@ -6,7 +6,7 @@ import { type DocumentNode, type GraphQLFormattedError, print } from 'graphql';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
-import { type Config, DEFAULT_LIMITS } from '../../src/config.ts';
+import { type Config, DEFAULT_LIMITS, SVIX_RETRY_DELAYS_MS } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/index.ts';
 import { createHeraldServer, type HeraldServer } from '../../src/server.ts';
 import { createHerald, type Herald } from '../../src/yoga.ts';
@@ -39,6 +39,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     redisCommandTimeoutMs: 1_000,
     requestTimeoutMs: 10_000,
     maxRequestsInFlight: 500,
+    // The tests' receivers listen on loopback; the SSRF tests turn the rules back on.
+    webhooks: { concurrency: 4, timeoutMs: 15_000, retryDelaysMs: SVIX_RETRY_DELAYS_MS, allowPrivateNetworks: true, lockTimeoutMs: 60_000 },
     ...overrides,
   };
 }
