@@ -11,6 +11,7 @@
 // WEBHOOK_LOCK_TIMEOUT_MS (graphile-worker's own release waits 4 hours), and
 // a try recorded twice is recorded once: it is only recorded over the one before.
 import { setTimeout as sleep } from 'node:timers/promises';
+import DataLoader from 'dataloader';
 import { type Runner, run, Logger as WorkerLogger } from 'graphile-worker';
 import pg from 'pg';
 import type { WebhookConfig } from '../config.ts';
@@ -44,6 +45,7 @@ interface DeliveryRow {
   recipientCount: number | null;
 }
 
+/** The deliveries the tries that start together need, in one statement (a batch of jobs starts at once under load). */
 const LOAD = `
   SELECT d.id, d."eventId", d."eventType", d.data, d."occurredAt", d.status, d.attempts,
          e.url, e.enabled, e.secret, e."failingSince",
@@ -51,7 +53,7 @@ const LOAD = `
          m.id::text AS "messageId", m.title, m.body, m.data AS "messageData", m."channelSlugs", m."recipientCount"
   FROM "WebhookDelivery" d JOIN "WebhookEndpoint" e ON e.id = d."endpointId"
   LEFT JOIN "Message" m ON m.id = d."messageId" AND d."eventType" = 'MESSAGE_SENT' AND d.data IS NULL
-  WHERE d.id = $1::uuid`;
+  WHERE d.id = ANY($1::uuid[])`;
 
 /**
  * One try, recorded: the delivery (only over the try before, so that a try
@@ -156,9 +158,17 @@ export class WebhookWorker {
     const { config, production, logger, abortAfterMs } = this.options;
     const policy: AddressPolicy = { allowPrivateNetworks: config.allowPrivateNetworks, production };
     const pool = this.pool;
+    const load = new DataLoader<string, DeliveryRow | null>(
+      async (ids) => {
+        const { rows } = await pool.query<DeliveryRow>({ name: 'webhook_load', text: LOAD, values: [ids] });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      { cache: false, maxBatchSize: 100 },
+    );
     const deliver = async (payload: unknown, helpers: { abortSignal?: AbortSignal }) => {
       const { d, n } = payload as { d: string; n: number };
-      await deliverOnce(pool, d, n, { config, policy, signal: helpers.abortSignal });
+      await deliverOnce(pool, (id) => load.load(id), d, n, { config, policy, signal: helpers.abortSignal });
     };
     let logged = false;
     while (!this.stopped) {
@@ -171,6 +181,16 @@ export class WebhookWorker {
           taskList: { [DELIVER_TASK]: deliver },
           logger: workerLogger(logger),
           gracefulShutdownAbortTimeout: abortAfterMs,
+          preset: {
+            worker: {
+              // Jobs fetched a batch at a time and completed a batch at a time: a few statements for many
+              // deliveries under load. A batch waits locally for less than half the time a job may stay
+              // locked beyond its try (WEBHOOK_LOCK_TIMEOUT_MS), so no live instance's job is taken back.
+              localQueue: { size: config.concurrency * 2, ttl: Math.max(500, Math.floor((config.lockTimeoutMs - config.timeoutMs) / 2)) },
+              completeJobBatchDelay: 5,
+              failJobBatchDelay: 5,
+            },
+          },
         });
         if (this.stopped) {
           await runner.stop().catch(() => {});
@@ -185,14 +205,14 @@ export class WebhookWorker {
             if (this.stopped || this.runner !== runner) return;
             this.runner = null;
             if (!classifyDatabaseFailure(error)) logger.error({ err: error }, 'the webhook queue stopped: starting it again');
-            this.launching = sleep(RESTART_AFTER_MS).then(() => this.launch());
+            this.launching = sleep(RESTART_AFTER_MS, undefined, { ref: false }).then(() => this.launch());
           },
         );
         return;
       } catch (error) {
         if (!logged && !classifyDatabaseFailure(error)) logger.error({ err: error }, 'the webhook queue cannot start: trying again');
         logged = true;
-        await sleep(RESTART_AFTER_MS);
+        await sleep(RESTART_AFTER_MS, undefined, { ref: false });
       }
     }
   }
@@ -226,9 +246,14 @@ function eventData(row: DeliveryRow): unknown {
 }
 
 /** Try `n` of one delivery (a try already recorded, or a delivery no longer pending, is not made again). */
-export async function deliverOnce(pool: pg.Pool, deliveryId: string, n: number, { config, policy, signal }: TryOptions): Promise<void> {
-  const { rows } = await pool.query<DeliveryRow>({ name: 'webhook_load', text: LOAD, values: [deliveryId] });
-  const row = rows[0];
+export async function deliverOnce(
+  pool: pg.Pool,
+  load: (deliveryId: string) => Promise<DeliveryRow | null>,
+  deliveryId: string,
+  n: number,
+  { config, policy, signal }: TryOptions,
+): Promise<void> {
+  const row = await load(deliveryId);
   // Deleted with its endpoint, already decided, or this try was made and recorded (a job run twice).
   if (row?.status !== 'PENDING' || row.attempts >= n) return;
   if (!row.enabled) {
