@@ -34,6 +34,53 @@ export const DashboardCreateChannel = graphql(`
   }
 `);
 
+// The Channels page: each channel with its recipients now (a count the other pages do not pay for).
+export const DashboardChannelsWithCounts = graphql(`
+  query DashboardChannelsWithCounts {
+    channels { id slug name createdAt recipientCount }
+  }
+`);
+
+export const DashboardUpdateChannel = graphql(`
+  mutation DashboardUpdateChannel($input: UpdateChannelInput!) {
+    updateChannel(input: $input) { id slug name }
+  }
+`);
+
+export const DashboardDeleteChannel = graphql(`
+  mutation DashboardDeleteChannel($id: ID!) {
+    deleteChannel(id: $id) { id }
+  }
+`);
+
+export const DashboardRecipients = graphql(`
+  query DashboardRecipients($first: Int, $after: String, $channel: String, $search: String) {
+    recipients(first: $first, after: $after, channel: $channel, search: $search) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id externalId createdAt channels { slug name } } }
+    }
+  }
+`);
+
+export const DashboardUpdateRecipient = graphql(`
+  mutation DashboardUpdateRecipient($input: UpdateRecipientInput!) {
+    updateRecipient(input: $input) { id externalId channels { slug name } }
+  }
+`);
+
+export const DashboardDeleteRecipient = graphql(`
+  mutation DashboardDeleteRecipient($id: ID!) {
+    deleteRecipient(id: $id) { id }
+  }
+`);
+
+export const DashboardUpsertRecipients = graphql(`
+  mutation DashboardUpsertRecipients($input: UpsertRecipientsInput!) {
+    upsertRecipients(input: $input) { created updated }
+  }
+`);
+
 export const DashboardCreateApiKey = graphql(`
   mutation DashboardCreateApiKey($input: CreateApiKeyInput!) {
     createApiKey(input: $input) { secret apiKey { id name prefix } }
