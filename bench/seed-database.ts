@@ -3,7 +3,8 @@ import { parseDatabaseUrl } from '../src/config.ts';
 import { migrate, openDatabase } from '../src/db/index.ts';
 import { ACCOUNT, CHANNELS } from './seed.ts';
 
-const db = await openDatabase(parseDatabaseUrl(process.env.DATABASE_URL));
+// A seed is no request: its 100,000-row statements may take longer than a request's deadline on a busy machine.
+const db = await openDatabase(parseDatabaseUrl(process.env.DATABASE_URL), { requestTimeoutMs: 10 * 60_000 });
 try {
   await migrate(db);
   const sql = db.prisma;
