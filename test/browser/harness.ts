@@ -4,10 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { print } from 'graphql';
-import { type Browser, chromium, type Locator, type Page, type Request } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { type MemberClaims, signMemberToken } from '../../src/auth/jwt.ts';
-import trustedDocuments from '../../web/src/generated/persisted-documents.json' with { type: 'json' };
 import { Send } from '../support/documents.ts';
 import { type ServerProcess, startServer, stop, waitUntilReady } from '../support/server-process.ts';
 
@@ -108,13 +107,6 @@ export async function openStreams(base: string): Promise<number> {
 
 export async function keyCount(base: string, member: string): Promise<number> {
   return (await gql(base, member, '{ apiKeys { id } }')).body.data.apiKeys.length;
-}
-
-/** The GraphQL document a page's request carries: its text, or that of the trusted document its documentId names. */
-export function documentOf(request: Request): string {
-  const body = request.postDataJSON() as { query?: unknown; documentId?: unknown } | null;
-  if (typeof body?.query === 'string') return body.query;
-  return (trustedDocuments as Record<string, string>)[String(body?.documentId)] ?? '';
 }
 
 /** The GraphQL requests the page sends while `fn` runs. */

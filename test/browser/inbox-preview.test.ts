@@ -12,7 +12,6 @@ import { CreateApiKey, CreateChannel, CreateRecipient, CreateRecipientToken, Inb
 import {
   axeScan,
   type Dashboard,
-  documentOf,
   escapeRegExp,
   expectNoSideways,
   focusedName,
@@ -44,7 +43,7 @@ const logged: string[] = [];
 async function watchTab(tab: Page) {
   tab.on('console', (message) => logged.push(message.text()));
   tab.on('response', async (response) => {
-    if (response.request().method() !== 'POST' || !documentOf(response.request()).includes('DashboardCreateRecipientToken')) return;
+    if (!response.request().postData()?.includes('DashboardCreateRecipientToken')) return;
     const token = (await response.json().catch(() => null))?.data?.createRecipientToken?.token;
     if (token) minted.push(token);
   });
@@ -348,7 +347,7 @@ describe('the Inbox preview', () => {
     // A token lasts at least 60 s: this one's expiry, as the page is told it, comes in 3 s (the server's own end of
     // a stream at its token's expiry is tested in test/inbox-stream tests).
     await page.route('**/graphql', async (route) => {
-      if (!documentOf(route.request()).includes('DashboardCreateRecipientToken')) return route.fallback();
+      if (!route.request().postData()?.includes('DashboardCreateRecipientToken')) return route.fallback();
       const response = await route.fetch();
       const json = await response.json();
       json.data.createRecipientToken.expiresAt = new Date(Date.now() + 3000).toISOString();

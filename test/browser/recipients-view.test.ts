@@ -318,8 +318,7 @@ describe('the Recipients view', () => {
       });
       // The second batch waits until the progress after the first has been read.
       await page.route('**/graphql', async (route) => {
-        // An import's request, by its variables: the page sends a trusted document's hash, not its text.
-        if (route.request().postDataJSON()?.variables?.input?.recipients) {
+        if (route.request().postDataJSON()?.operationName === 'DashboardUpsertRecipients') {
           upserts += 1;
           if (upserts === 2) await held;
         }

@@ -47,7 +47,10 @@ export const session = {
  */
 function operation<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables: TVariables | undefined) {
   const hash = document.__meta__?.hash;
-  return typeof hash === 'string' ? { documentId: hash, variables } : { query: document.toString(), variables };
+  if (typeof hash !== 'string') return { query: document.toString(), variables };
+  // The operation's name travels with the hash: logs, metrics and devtools can say what ran.
+  const operationName = /^\s*(?:query|mutation|subscription)\s+(\w+)/.exec(document.toString())?.[1];
+  return { documentId: hash, operationName, variables };
 }
 
 /** A query or mutation, with the member's token, or with `token` (the Inbox preview's recipient token). */
