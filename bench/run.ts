@@ -1,7 +1,7 @@
 // npm run bench: throughput of each row, one after the other, then the 100k fanouts.
 // BENCH_CONNECTIONS, BENCH_SECONDS and BENCH_WARMUP_SECONDS override the defaults;
 // BENCH_DATABASE_URL is the PostgreSQL server the run creates its database on;
-// BENCH_ONLY (e.g. "postgres", "bare,embedded", "inbox" or "manage") runs some of the top-level parts, for a quick look.
+// BENCH_ONLY (e.g. "postgres", "bare,embedded", "inbox", "manage" or "webhooks") runs some of the top-level parts, for a quick look.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ABLATABLE, type Feature } from '../src/ablation.ts';
@@ -17,6 +17,7 @@ import { embeddedDataDir, HERALD_ENTRY, killAll, runScript, type Server, startHe
 import { createBenchKeys, createKeyListing } from './setup.ts';
 import { measureStartup } from './startup.ts';
 import { buildTargets, target } from './targets/build.ts';
+import { measureFirstAttempt, measureThroughput, Receiver, sendPairEndpoint } from './webhooks.ts';
 import { apiKeys, hello, send, sendPersisted, sendSafely, typename } from './workloads.ts';
 
 function positiveInteger(variable: string, fallback: number): number {
@@ -86,7 +87,7 @@ function pair(
   database: DatabaseKind,
   [nameA, a]: [string, Workload],
   [nameB, b]: [string, Workload],
-  beforeSlice: () => Promise<void> = async () => {},
+  beforeSlice: (which: 0 | 1) => Promise<void> = async () => {},
 ) {
   return step(`${nameA} / ${nameB}`, async () => {
     const slice = { ...settings, seconds: Math.max(1, Math.round(settings.seconds / SLICES)), warmupSeconds: 1 };
@@ -94,7 +95,7 @@ function pair(
     // a b, b a, a b, b a: a drift during the run weighs on both alike.
     for (let i = 0; i < SLICES; i += 1) {
       for (const which of i % 2 === 0 ? [0, 1] : [1, 0]) {
-        await beforeSlice();
+        await beforeSlice(which as 0 | 1);
         results[which].push(await measureLoad(which === 0 ? a : b, slice, server.cpuSeconds));
       }
     }
@@ -290,6 +291,62 @@ async function manageRows(): Promise<void> {
 }
 
 /**
+ * Webhooks on PostgreSQL with Redis, as a fleet runs, to a local receiver: send
+ * with one enabled endpoint against send with none (alternating slices on one
+ * server, the queue drained before each), the first attempt's latency after
+ * send's response, and deliveries a second.
+ */
+async function webhookRows(): Promise<void> {
+  const database = await createTempDatabase(adminUrl);
+  const receiver = await Receiver.start();
+  await withCleanup(
+    async () => {
+      await receiver.close();
+      await database.drop();
+    },
+    async () => {
+      await seedDatabase(database.url);
+      const env = { REDIS_URL: redisUrl, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' };
+      await withServer(startHerald('herald-webhooks', database.url, [], env), async (server) => {
+        const keys = await createBenchKeys(server.url);
+        await step('send with a webhook / without', async () => {
+          const endpoint = await sendPairEndpoint(server, receiver, database.url);
+          await pair(
+            server,
+            'postgres',
+            ['send-postgres-webhook', send(server.url, keys.send)],
+            ['send-postgres-nowebhook', send(server.url, keys.send)],
+            async (which) => {
+              await endpoint.setEnabled(which === 0);
+              await endpoint.drained();
+              await database.analyze();
+            },
+          );
+          await endpoint.remove();
+          await endpoint.drained();
+          const ratio =
+            (rows.find((r) => r.name === 'send-postgres-webhook')?.load.rps ?? 0) /
+            (rows.find((r) => r.name === 'send-postgres-nowebhook')?.load.rps ?? 1);
+          figures.send_with_webhook_vs_send_postgres = ratio;
+          console.error(`  send with one enabled endpoint vs none: ${ratio.toFixed(3)} (${receiver.count('/pair')} deliveries)`);
+        });
+        await step('webhook first attempt', async () => {
+          const latency = await measureFirstAttempt(server, receiver, keys.send);
+          figures.webhook_first_attempt_p50_ms = latency.p50;
+          figures.webhook_first_attempt_p99_ms = latency.p99;
+          console.error(`  first attempt after send's response: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`);
+        });
+        await step('webhook deliveries per second', async () => {
+          const throughput = await measureThroughput(server, receiver, keys.send);
+          figures.webhook_deliveries_per_s = throughput.perSecond;
+          console.error(`  ${throughput.deliveries} deliveries at ${throughput.perSecond.toFixed(0)}/s`);
+        });
+      });
+    },
+  );
+}
+
+/**
  * The ablation table: beside the full server, each feature's server without it
  * (HERALD_ABLATE), stock Yoga with the floor's SQL, and the floor, each measured
  * against the full server in alternating slices on the same database.
@@ -375,6 +432,7 @@ if (process.argv.includes('--ablation')) {
   await part('embedded', embeddedRows);
   await part('inbox', inboxRows);
   await part('manage', manageRows);
+  await part('webhooks', webhookRows);
 
   const summary = summarize({ settings, rows, fanouts, failures, startupMs, startupFloorMs, figures });
   await writeSummary(summary);

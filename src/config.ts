@@ -43,7 +43,31 @@ export interface Config {
   requestTimeoutMs: number;
   /** Requests in flight beyond which new ones get 503 at once (event streams not counted). */
   maxRequestsInFlight: number;
+  webhooks: WebhookConfig;
 }
+
+/** Outbound webhooks (src/webhooks/). */
+export interface WebhookConfig {
+  /**
+   * Deliveries one instance makes at once (WEBHOOK_CONCURRENCY); its queue pool holds this many connections
+   * plus 3. 0: this instance delivers none (the fleet's other instances do).
+   */
+  concurrency: number;
+  /** A delivery's whole request: connecting, sending and reading the answer (WEBHOOK_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** The waits before each retry after the first try (WEBHOOK_RETRY_SCHEDULE_MS): Svix's schedule by default. */
+  retryDelaysMs: number[];
+  /** Lifts the SSRF rules: private addresses, and http in production (WEBHOOK_ALLOW_PRIVATE_NETWORKS). */
+  allowPrivateNetworks: boolean;
+  /**
+   * A job locked longer than this is taken from the instance that holds it (one killed mid-flight)
+   * and run again (WEBHOOK_LOCK_TIMEOUT_MS); it must exceed the timeout.
+   */
+  lockTimeoutMs: number;
+}
+
+/** Svix's schedule: after the first try, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h. */
+export const SVIX_RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 
 export const DEFAULT_DATA_DIR = 'data/herald';
 
@@ -170,6 +194,38 @@ function parseRedisUrl(raw: string | undefined): string | null {
   return value;
 }
 
+function parseRetrySchedule(raw: string | undefined): number[] {
+  const value = raw?.trim();
+  if (!value) return SVIX_RETRY_DELAYS_MS;
+  const delays = value.split(',').map((part) => part.trim());
+  if (delays.length > 20 || delays.some((d) => !/^\d{1,9}$/.test(d))) {
+    throw new ConfigError('WEBHOOK_RETRY_SCHEDULE_MS', 'must be up to 20 comma-separated numbers of milliseconds, e.g. 5000,300000');
+  }
+  return delays.map(Number);
+}
+
+function parseConcurrency(raw: string | undefined): number {
+  const value = raw?.trim();
+  if (!value) return 16;
+  if (!/^\d+$/.test(value) || Number(value) > 200) throw new ConfigError('WEBHOOK_CONCURRENCY', 'must be a whole number from 0 to 200');
+  return Number(value);
+}
+
+function parseWebhooks(env: NodeJS.ProcessEnv): WebhookConfig {
+  const timeoutMs = parseMilliseconds(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100, 60_000);
+  const lockTimeoutMs = parseMilliseconds(env, 'WEBHOOK_LOCK_TIMEOUT_MS', 60_000, 1_000, 14_400_000);
+  if (lockTimeoutMs <= timeoutMs + 1_000) {
+    throw new ConfigError('WEBHOOK_LOCK_TIMEOUT_MS', `must exceed WEBHOOK_TIMEOUT_MS (${timeoutMs}) by more than 1000`);
+  }
+  return {
+    concurrency: parseConcurrency(env.WEBHOOK_CONCURRENCY),
+    timeoutMs,
+    retryDelaysMs: parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE_MS),
+    allowPrivateNetworks: parseBoolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+    lockTimeoutMs,
+  };
+}
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -209,5 +265,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisCommandTimeoutMs: parseMilliseconds(env, 'REDIS_COMMAND_TIMEOUT_MS', 1_000, 10, 60_000),
     requestTimeoutMs: parseMilliseconds(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
     maxRequestsInFlight: parseCount(env, 'MAX_REQUESTS_IN_FLIGHT', 500),
+    webhooks: parseWebhooks(env),
   };
 }

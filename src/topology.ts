@@ -23,6 +23,7 @@ import type { Bus } from './realtime/bus.ts';
 import { InboxHub } from './realtime/hub.ts';
 import { PostgresBus } from './realtime/postgres-bus.ts';
 import { RedisBus } from './realtime/redis-bus.ts';
+import { WebhookWorker } from './webhooks/worker.ts';
 
 export interface Topology {
   kind: 'single' | 'fleet';
@@ -33,8 +34,10 @@ export interface Topology {
   bus: Bus;
   hub: InboxHub;
   tokens: RecipientTokens;
+  /** This instance's webhook deliveries (src/webhooks/worker.ts); null with WEBHOOK_CONCURRENCY=0. */
+  webhooks: WebhookWorker | null;
   /**
-   * Stops the timers, ends the open streams, closes the bus and the stores,
+   * Stops the timers, stops taking webhook jobs (those in flight finish or are interrupted, to be tried again), ends the open streams, closes the bus and the stores,
    * and writes the usage counted since the last write, retrying until
    * `deadline` (epoch ms): returns what could not be written.
    */
@@ -125,6 +128,18 @@ export async function createTopology({ config, db, logger, usageFlushMs }: Topol
   const tokens = new RecipientTokens(db.prisma);
   await bus.start(hub.handle);
   hub.start();
+  // Every instance delivers webhooks (starting in the background: an unreachable database does not keep
+  // the instance from serving its 503s); a shutdown gives deliveries in flight a part of its time, then interrupts them.
+  const webhooks =
+    config.webhooks.concurrency > 0
+      ? new WebhookWorker({
+          url: db.url,
+          config: config.webhooks,
+          production: config.production,
+          logger,
+          abortAfterMs: Math.min(5_000, Math.floor(config.shutdownTimeoutMs / 2)),
+        })
+      : null;
 
   // Expired idempotency records go every 10 minutes (lookups ignore them anyway).
   const purge = setInterval(
@@ -143,8 +158,10 @@ export async function createTopology({ config, db, logger, usageFlushMs }: Topol
     bus,
     hub,
     tokens,
+    webhooks,
     async close(deadline) {
       clearInterval(purge);
+      const stopping = webhooks?.stop();
       hub.close();
       // The bus and the limiter close alongside the last usage write, and never hold the exit up (a
       // frozen database would never answer their goodbye); what the usage cannot write by the deadline is reported.
@@ -152,6 +169,9 @@ export async function createTopology({ config, db, logger, usageFlushMs }: Topol
       const lost = await usage.close(deadline);
       const left = (deadline ?? Date.now() + 500) - Date.now();
       await Promise.race([closing, sleep(Math.max(0, Math.min(left, 500)), undefined, { ref: false })]);
+      // Deliveries in flight get until the deadline; one cut short is tried again (this job's lock is released).
+      const until = (deadline ?? Date.now() + 6_000) - 100;
+      await Promise.race([stopping, sleep(Math.max(0, until - Date.now()), undefined, { ref: false })]);
       return lost;
     },
   };

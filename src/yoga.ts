@@ -82,6 +82,7 @@ export async function createHerald({
     bus: topology.bus,
     hub: topology.hub,
     tokens: topology.tokens,
+    webhookPolicy: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, production: config.production },
     onSent: (recipients) => metrics.sendRecipients.inc(recipients),
   };
   const connections: Connections = { authenticate, clientAddress, topology, config, logger, outages: db.outages };

@@ -120,6 +120,23 @@ export class ChannelService {
           'id',
         );
       }
+      // Deleting it would widen an endpoint's filter (none left: every message), so the endpoint is changed first.
+      const endpoints = await tx.webhookEndpoint.findMany({
+        where: { channels: { some: { channelId: id } } },
+        select: { url: true },
+        orderBy: { seq: 'asc' },
+      });
+      if (endpoints.length > 0) {
+        const urls = listForMessage(
+          endpoints.map((e) => e.url),
+          5,
+        );
+        const which = endpoints.length === 1 ? 'the webhook endpoint' : 'the webhook endpoints';
+        throw new BadUserInputError(
+          `Channel "${before.slug}" is in the channel filter of ${which} ${urls}: change or delete ${endpoints.length === 1 ? 'it' : 'them'} first.`,
+          'id',
+        );
+      }
       await tx.channel.delete({ where: { id }, select: { id: true } });
       const changes = changedFields({ slug: before.slug, name: before.name }, { slug: null, name: null });
       return { result: { id }, event: { action: 'CHANNEL_DELETED', changes } };

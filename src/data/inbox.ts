@@ -9,6 +9,7 @@ import { NotFoundError } from '../errors.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { openInboxStream } from '../realtime/inbox-stream.ts';
 import { isUuid } from '../validation.ts';
+import { inboxReadEvents } from '../webhooks/enqueue.ts';
 import type { RequestScope } from './index.ts';
 
 export type InboxFilter = 'ALL' | 'UNREAD' | 'UNSEEN' | 'ARCHIVED';
@@ -212,7 +213,8 @@ export class InboxService {
     const ids = 'ids' in target ? [...new Set(target.ids)] : null;
     const which = ids === null ? Prisma.sql`true` : Prisma.sql`d."messageId" = ANY(${ids.filter(isUuid)}::uuid[])`;
     const { set, changes } = ACTIONS[action];
-    // One statement: every named item must be the recipient's, or none changes.
+    // One statement: every named item must be the recipient's, or none changes; an item that
+    // becomes read is an inbox.item.read webhook event, queued in the same statement.
     const [row] = await sql<{ found: number; changed: { id: string; readAt: string | null }[] | null }>(Prisma.sql`
       WITH found AS (SELECT count(*)::int AS n FROM "Delivery" d WHERE d."recipientId" = ${recipientId}::uuid AND ${which}),
       changed AS (
@@ -221,8 +223,10 @@ export class InboxService {
           AND (${ids === null} OR (SELECT n FROM found) = ${ids?.length ?? 0})
         RETURNING d."messageId", d."readAt"
       )
+      ${action === 'READ' ? Prisma.sql`, ${inboxReadEvents(accountId, Prisma.sql`(SELECT "externalId" FROM "Recipient" WHERE id = ${recipientId}::uuid)`)}` : Prisma.empty}
       SELECT (SELECT n FROM found) AS found,
-             (SELECT json_agg(json_build_object('id', "messageId", 'readAt', "readAt")) FROM changed) AS changed`);
+             (SELECT json_agg(json_build_object('id', "messageId", 'readAt', "readAt")) FROM changed) AS changed
+             ${action === 'READ' ? Prisma.sql`, (SELECT count(*) FROM hook_jobs)::int AS "webhookEvents"` : Prisma.empty}`);
     if (ids !== null && row.found !== ids.length) {
       const present = new Set((await itemsByIds(sql, this.recipient, ids)).map((item) => item.id));
       const missing = ids.filter((id) => !present.has(id));

@@ -7,6 +7,7 @@ import type { PrismaClient } from '../db/index.ts';
 import type { Sql } from '../db/sql.ts';
 import type { Bus } from '../realtime/bus.ts';
 import type { InboxHub } from '../realtime/hub.ts';
+import type { AddressPolicy } from '../webhooks/address-policy.ts';
 import { ApiKeyService, type ApiKeyStore } from './api-keys.ts';
 import { type Actor, AuditService } from './audit.ts';
 import { ChannelService } from './channels.ts';
@@ -14,6 +15,7 @@ import { InboxService } from './inbox.ts';
 import { MessageService } from './messages.ts';
 import { RecipientService } from './recipients.ts';
 import type { UsageCounter } from './usage.ts';
+import { WebhookService } from './webhooks.ts';
 
 /** What every request's services share: built once per server. */
 export interface Shared {
@@ -28,6 +30,8 @@ export interface Shared {
   /** This instance's open inbox streams. */
   hub: InboxHub;
   tokens: RecipientTokens;
+  /** Where webhook endpoints may point (WEBHOOK_ALLOW_PRIVATE_NETWORKS, production). */
+  webhookPolicy: AddressPolicy;
   /** Recipients reached by send, for /metrics. */
   onSent(recipients: number): void;
 }
@@ -66,6 +70,7 @@ export class DataServices {
   #messages?: MessageService;
   #audit?: AuditService;
   #inbox?: InboxService;
+  #webhooks?: WebhookService;
 
   constructor(private readonly scope: RequestScope) {}
 
@@ -97,5 +102,10 @@ export class DataServices {
   get inbox(): InboxService {
     this.#inbox ??= new InboxService(this.scope);
     return this.#inbox;
+  }
+
+  get webhooks(): WebhookService {
+    this.#webhooks ??= new WebhookService(this.scope, this.channels);
+    return this.#webhooks;
   }
 }

@@ -1,5 +1,6 @@
 // send, in one SQL statement: the message, its channels, one delivery per
-// distinct recipient and, with an Idempotency-Key, the record of the key, all
+// distinct recipient, with an Idempotency-Key the record of the key, and the
+// message.sent webhook events with their jobs (src/webhooks/enqueue.ts), all
 // written together or not at all, however many recipients. Raw SQL, so the
 // account is named in the statement itself (the tenant client does not see it).
 import DataLoader from 'dataloader';
@@ -12,6 +13,7 @@ import { Prisma } from '../generated/prisma/client.ts';
 import type { Target } from '../scoping/rules.ts';
 import { type MessageVisibility, visibleMessages } from '../scoping/visibility.ts';
 import { idFilter, isUuid } from '../validation.ts';
+import { messageSentEvents } from '../webhooks/enqueue.ts';
 import type { ChannelRef, ChannelService } from './channels.ts';
 import { accountOf, type RequestScope } from './index.ts';
 
@@ -71,6 +73,8 @@ const messageRow = ({ seq, ...rest }: RawMessage): MessageRow => ({ ...rest, seq
 
 interface Row extends Partial<RawMessage> {
   inTime: boolean;
+  /** The message.sent events queued for the account's webhook endpoints. */
+  webhookEvents: number;
   claimed: boolean;
   earlierFingerprint: string | null;
   earlierMessageId: string | null;
@@ -146,14 +150,22 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
     deliveries AS (
       INSERT INTO "Delivery" ("messageId", "recipientId", "messageSeq") SELECT message.id, targets.id, message.seq FROM message, targets
     ),
-    record AS (${record})
-    SELECT (SELECT ok FROM timely) AS "inTime", (SELECT held FROM claim) AS claimed, (SELECT fingerprint FROM earlier) AS "earlierFingerprint",
+    record AS (${record}),
+    ${messageSentEvents(accountId, channelIds)}
+    SELECT (SELECT ok FROM timely) AS "inTime", (SELECT count(*) FROM hook_jobs)::int AS "webhookEvents", (SELECT held FROM claim) AS claimed, (SELECT fingerprint FROM earlier) AS "earlierFingerprint",
            (SELECT "messageId"::text FROM earlier) AS "earlierMessageId", ${MESSAGE_COLUMNS}
     FROM (SELECT 1) AS one LEFT JOIN message ON true`,
     { prepare: true },
   );
   if (row.id) {
-    const { inTime: _inTime, claimed: _claimed, earlierFingerprint: _fingerprint, earlierMessageId: _messageId, ...message } = row;
+    const {
+      inTime: _inTime,
+      claimed: _claimed,
+      earlierFingerprint: _fingerprint,
+      earlierMessageId: _messageId,
+      webhookEvents: _webhookEvents,
+      ...message
+    } = row;
     return { kind: 'sent', message: messageRow(message as RawMessage) };
   }
   if (!row.inTime) throw new DatabaseUnavailableError('slow', "the request's deadline passed before send reached the database");
@@ -171,7 +183,7 @@ export async function purgeExpiredIdempotencyKeys(db: PrismaClient, batch = 10_0
     )`;
 }
 
-/** What became of a message in its recipients' inboxes (and, once webhooks exist, at their endpoints). */
+/** What became of a message in its recipients' inboxes and at the account's webhook endpoints (its message.sent event at each). */
 export interface DeliveryStats {
   recipients: number;
   seen: number;
@@ -194,24 +206,24 @@ export class MessageService {
     const { sql } = scope.shared;
     // Raw SQL over Delivery, which has no account of its own: the account is named with the message.
     this.stats = new DataLoader(async (ids) => {
-      const rows = await sql<{ id: string; recipients: number; seen: number; read: number }>(Prisma.sql`
-        SELECT m.id::text, m."recipientCount" AS recipients, s.seen, s.read
+      // Webhooks: the message.sent event at each endpoint, by where it stands (not its tries).
+      const rows = await sql<{ id: string } & DeliveryStats>(Prisma.sql`
+        SELECT m.id::text, m."recipientCount" AS recipients, s.seen, s.read, h.succeeded AS "webhooksSucceeded",
+               h.pending AS "webhooksPending", h.failed AS "webhooksFailed"
         FROM "Message" m CROSS JOIN LATERAL (
           SELECT count(*) FILTER (WHERE d."seenAt" IS NOT NULL)::int AS seen, count(*) FILTER (WHERE d."readAt" IS NOT NULL)::int AS read
           FROM "Delivery" d WHERE d."messageId" = m.id
-        ) AS s
+        ) AS s CROSS JOIN LATERAL (
+          SELECT count(*) FILTER (WHERE w.status = 'SUCCEEDED')::int AS succeeded, count(*) FILTER (WHERE w.status = 'PENDING')::int AS pending,
+                 count(*) FILTER (WHERE w.status = 'FAILED')::int AS failed
+          FROM "WebhookDelivery" w WHERE w."messageId" = m.id AND w."eventType" = 'MESSAGE_SENT'
+        ) AS h
         WHERE m.id = ANY(${ids.filter(isUuid)}::uuid[]) AND m."accountId" = ${accountOf(scope)}::uuid`);
       const byId = new Map(rows.map((r) => [r.id, r]));
+      const none: DeliveryStats = { recipients: 0, seen: 0, read: 0, webhooksSucceeded: 0, webhooksPending: 0, webhooksFailed: 0 };
       return ids.map((id) => {
-        const row = byId.get(id);
-        return {
-          recipients: row?.recipients ?? 0,
-          seen: row?.seen ?? 0,
-          read: row?.read ?? 0,
-          webhooksSucceeded: 0,
-          webhooksPending: 0,
-          webhooksFailed: 0,
-        };
+        const { id: _id, ...stats } = byId.get(id) ?? { id, ...none };
+        return stats;
       });
     });
   }

@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { runMigrations, Logger as WorkerLogger } from 'graphile-worker';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
@@ -90,10 +91,18 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
 const MIGRATION_LOCK = 4_835_201;
 
 /**
- * Applies pending migrations (`onStart` hears of them first). An advisory lock lets a fleet start at once: one instance migrates, the others wait and then find nothing to do.
+ * Applies pending migrations (`onStart` hears of them first), then installs the webhook queue's schema. An advisory lock lets a fleet start at once: one instance migrates, the others wait and then find nothing to do.
  * Refuses a database that has migrations this code does not know (it is ahead).
  */
 export async function migrate(db: Database, onStart?: (pending: string[]) => void): Promise<string[]> {
+  const applied = await migrateSchema(db, onStart);
+  // The webhook queue's own schema (graphile_worker), which send's statement writes to: installed or
+  // brought up to date by graphile-worker itself (it copes with instances starting at once).
+  await runMigrations({ connectionString: db.url, logger: new WorkerLogger(() => () => {}) });
+  return applied;
+}
+
+async function migrateSchema(db: Database, onStart?: (pending: string[]) => void): Promise<string[]> {
   // Checked first and cheaply: the WASM engine costs ~110 MB it never gives back.
   const pending = await migrationState(db);
   if (pending.length === 0) return [];

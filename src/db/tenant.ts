@@ -5,13 +5,23 @@
 // default: a model this file does not list is refused, so a new model is
 // confined (or reached through its owner) only once someone decides it here.
 // The exceptions are raw SQL statements, which name the account themselves:
-// the hot path (src/data/messages.ts), the inbox (src/data/inbox.ts) and usage.
+// the hot path (src/data/messages.ts), the inbox (src/data/inbox.ts), usage,
+// test webhook events (src/data/webhooks.ts) and the webhook worker (src/webhooks/worker.ts).
 import type { PrismaClient } from './index.ts';
 
 /** Models with an accountId: the account is forced into every operation. */
-const ACCOUNT_OWNED = new Set(['Channel', 'Recipient', 'ApiKey', 'Message', 'Member', 'AuditEvent']);
+const ACCOUNT_OWNED = new Set(['Channel', 'Recipient', 'ApiKey', 'Message', 'Member', 'AuditEvent', 'WebhookEndpoint']);
 /** Rows that have no account of their own: reached only through the model that owns them (a nested select or write). */
-const THROUGH_OWNER = new Set(['RecipientChannel', 'ApiKeyChannel', 'MessageChannel', 'Delivery', 'ApiKeyUsage']);
+const THROUGH_OWNER = new Set([
+  'RecipientChannel',
+  'ApiKeyChannel',
+  'MessageChannel',
+  'Delivery',
+  'ApiKeyUsage',
+  'WebhookEndpointChannel',
+  'WebhookDelivery',
+  'WebhookAttempt',
+]);
 /**
  * Everything else is not an account's data (Account itself, authentication
  * failures, rate limits, idempotency records, signing keys): the root client

@@ -16,6 +16,10 @@ const AuditAction = builder.enumType('AuditAction', {
     'RECIPIENT_UPDATED',
     'RECIPIENT_DELETED',
     'RECIPIENTS_IMPORTED',
+    'WEBHOOK_ENDPOINT_CREATED',
+    'WEBHOOK_ENDPOINT_UPDATED',
+    'WEBHOOK_ENDPOINT_DELETED',
+    'WEBHOOK_SECRET_ROLLED',
   ] as const,
 });
 
@@ -31,7 +35,7 @@ const AuditEvent = builder.prismaObject('AuditEvent', {
       type: 'JSONObject',
       nullable: true,
       description:
-        'What changed: { field: { before, after } } (before is null for a creation, after for a deletion; an update names its channel by slug, its recipient by externalId); for RECIPIENTS_IMPORTED, { created, updated }; never a secret.',
+        'What changed: { field: { before, after } } (before is null for a creation, after for a deletion; an update names its channel by slug, its recipient by externalId, its webhook endpoint by id and url); for RECIPIENTS_IMPORTED, { created, updated }; never a secret.',
       select: { changes: true },
       resolve: (event) => event.changes as Record<string, unknown> | null,
     }),

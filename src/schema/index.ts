@@ -6,5 +6,6 @@ import './messages.ts';
 import './members.ts';
 import './audit.ts';
 import './inbox.ts';
+import './webhooks.ts';
 
 export const schema = builder.toSchema({ sortSchema: true });

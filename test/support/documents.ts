@@ -230,3 +230,59 @@ export const UpsertRecipients = graphql(`
     upsertRecipients(input: $input) { created updated }
   }
 `);
+
+// ---- webhooks ----
+
+export const WebhookEndpoints = graphql(`
+  query WebhookEndpoints {
+    webhookEndpoints {
+      id url description enabled disabledReason createdAt events previousSecretExpiresAt lastSuccessAt failingSince
+      channels { slug }
+    }
+  }
+`);
+
+export const WebhookAttempts = graphql(`
+  query WebhookAttempts($id: ID!, $first: Int, $after: String) {
+    webhookEndpoint(id: $id) {
+      id
+      attempts(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { cursor node { id eventId eventType status attempt responseStatus durationMs error responseBody createdAt nextAttemptAt } }
+      }
+    }
+  }
+`);
+
+export const CreateWebhookEndpoint = graphql(`
+  mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) {
+      secret
+      endpoint { id url description enabled disabledReason events createdAt channels { slug } }
+    }
+  }
+`);
+
+export const UpdateWebhookEndpoint = graphql(`
+  mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
+    updateWebhookEndpoint(input: $input) { id url description enabled disabledReason events channels { slug } }
+  }
+`);
+
+export const DeleteWebhookEndpoint = graphql(`
+  mutation DeleteWebhookEndpoint($id: ID!) {
+    deleteWebhookEndpoint(id: $id) { id }
+  }
+`);
+
+export const RollWebhookEndpointSecret = graphql(`
+  mutation RollWebhookEndpointSecret($input: RollWebhookEndpointSecretInput!) {
+    rollWebhookEndpointSecret(input: $input) { secret endpoint { id previousSecretExpiresAt } }
+  }
+`);
+
+export const SendWebhookTestEvent = graphql(`
+  mutation SendWebhookTestEvent($input: SendWebhookTestEventInput!) {
+    sendWebhookTestEvent(input: $input) { eventId endpointId }
+  }
+`);

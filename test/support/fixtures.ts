@@ -101,6 +101,18 @@ export class TestKey {
     return this.run(Send, { input });
   }
 
+  /** A send with the message's fields given (title "Hello" and body "Body" unless said). */
+  sendWith(
+    target: string[] | null | undefined,
+    message: { title?: string; body?: string; data?: Record<string, unknown> } = {},
+  ): Promise<Result<SendMutation>> {
+    const input: SendInput = {
+      message: { title: 'Hello', body: 'Body', ...message },
+      ...(target === undefined ? {} : target === null ? {} : { target: { channels: target } }),
+    };
+    return this.run(Send, { input });
+  }
+
   /** Keeps the secret out of any assertion message. */
   toString(): string {
     return `TestKey(${this.name})`;

@@ -6,7 +6,7 @@ import { type DocumentNode, type GraphQLFormattedError, print } from 'graphql';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
-import { type Config, DEFAULT_LIMITS } from '../../src/config.ts';
+import { type Config, DEFAULT_LIMITS, SVIX_RETRY_DELAYS_MS } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/index.ts';
 import { createHeraldServer, type HeraldServer } from '../../src/server.ts';
 import { createHerald, type Herald } from '../../src/yoga.ts';
@@ -39,6 +39,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     redisCommandTimeoutMs: 1_000,
     requestTimeoutMs: 10_000,
     maxRequestsInFlight: 500,
+    // The tests' receivers listen on loopback; the SSRF tests turn the rules back on. No worker: the
+    // test files share one database, and a file's worker would take the jobs another file's test awaits
+    // (with its own settings): the files that deliver run one.
+    webhooks: { concurrency: 0, timeoutMs: 15_000, retryDelaysMs: SVIX_RETRY_DELAYS_MS, allowPrivateNetworks: true, lockTimeoutMs: 60_000 },
     ...overrides,
   };
 }
@@ -97,6 +101,8 @@ export class TestHerald {
     });
     const logger = pino({ level: 'info' }, sink);
     const yoga = await createHerald({ config: testConfig(overrides), db, logger, usageFlushMs });
+    // The webhook worker starts in the background: tests that time a delivery start with it running.
+    await yoga.connections.topology.webhooks?.started;
     return new TestHerald(db, yoga, logText, statements);
   }
 
