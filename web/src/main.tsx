@@ -1,5 +1,5 @@
 // The Herald dashboard: sign in with a member token, then the API Keys, Channels,
-// Messages and Inbox preview pages, one hash route each.
+// Messages, Inbox preview and Webhooks pages, one hash route each.
 import { render } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { RequestError, request, session } from './api.ts';
@@ -11,8 +11,9 @@ import { InboxPreviewPage } from './inbox-preview.tsx';
 import { ApiKeysPage } from './keys.tsx';
 import { MessagesPage } from './messages.tsx';
 import { recentRecipients } from './recent-recipients.ts';
+import { WebhooksPage } from './webhooks.tsx';
 
-const PAGES = { keys: 'API Keys', channels: 'Channels', messages: 'Messages', inbox: 'Inbox preview' } as const;
+const PAGES = { keys: 'API Keys', channels: 'Channels', messages: 'Messages', inbox: 'Inbox preview', webhooks: 'Webhooks' } as const;
 type Page = keyof typeof PAGES;
 const pageFromHash = (): Page => {
   const name = location.hash.replace(/^#\//, '');
@@ -94,6 +95,7 @@ function Dashboard({ signOut }: { signOut: (message?: string | null) => void }) 
         {page === 'channels' && <ChannelsPage channels={channels} onCreated={loadChannels} />}
         {page === 'messages' && <MessagesPage onUnauthenticated={unauthenticated} />}
         {page === 'inbox' && <InboxPreviewPage onUnauthenticated={unauthenticated} />}
+        {page === 'webhooks' && <WebhooksPage channels={channels ?? []} onUnauthenticated={unauthenticated} />}
       </main>
     </>
   );
