@@ -1,7 +1,7 @@
 // npm run bench: throughput of each row, one after the other, then the 100k fanouts.
 // BENCH_CONNECTIONS, BENCH_SECONDS and BENCH_WARMUP_SECONDS override the defaults;
 // BENCH_DATABASE_URL is the PostgreSQL server the run creates its database on;
-// BENCH_ONLY (e.g. "postgres", "bare,embedded", "inbox" or "manage") runs some of the top-level parts, for a quick look.
+// BENCH_ONLY (e.g. "postgres", "bare,embedded", "inbox", "manage" or "webhooks") runs some of the top-level parts, for a quick look.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { measureFanout } from './fanout.ts';
@@ -14,6 +14,7 @@ import { seedDatabase } from './seed.ts';
 import { embeddedDataDir, killAll, runScript, type Server, startHerald, startServer, withServer } from './servers.ts';
 import { createBenchKeys, createKeyListing } from './setup.ts';
 import { measureStartup } from './startup.ts';
+import { measureFirstAttempt, measureThroughput, Receiver, sendPairEndpoint } from './webhooks.ts';
 import { apiKeys, hello, send, sendSafely, typename } from './workloads.ts';
 
 function positiveInteger(variable: string, fallback: number): number {
@@ -97,7 +98,7 @@ function pair(
   database: DatabaseKind,
   [nameA, a]: [string, Workload],
   [nameB, b]: [string, Workload],
-  beforeSlice: () => Promise<void> = async () => {},
+  beforeSlice: (which: 0 | 1) => Promise<void> = async () => {},
 ) {
   return step(`${nameA} / ${nameB}`, async () => {
     const slice = { ...settings, seconds: Math.max(1, Math.round(settings.seconds / SLICES)), warmupSeconds: 1 };
@@ -105,7 +106,7 @@ function pair(
     // a b, b a, a b, b a: a drift during the run weighs on both alike.
     for (let i = 0; i < SLICES; i += 1) {
       for (const which of i % 2 === 0 ? [0, 1] : [1, 0]) {
-        await beforeSlice();
+        await beforeSlice(which as 0 | 1);
         results[which].push(await measureLoad(which === 0 ? a : b, slice, server.cpuSeconds));
       }
     }
@@ -285,6 +286,62 @@ async function manageRows(): Promise<void> {
   );
 }
 
+/**
+ * Webhooks on PostgreSQL with Redis, as a fleet runs, to a local receiver: send
+ * with one enabled endpoint against send with none (alternating slices on one
+ * server, the queue drained before each), the first attempt's latency after
+ * send's response, and deliveries a second.
+ */
+async function webhookRows(): Promise<void> {
+  const database = await createTempDatabase(adminUrl);
+  const receiver = await Receiver.start();
+  await withCleanup(
+    async () => {
+      await receiver.close();
+      await database.drop();
+    },
+    async () => {
+      await seedDatabase(database.url);
+      const env = { REDIS_URL: redisUrl, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' };
+      await withServer(startHerald('herald-webhooks', database.url, [], env), async (server) => {
+        const keys = await createBenchKeys(server.url);
+        await step('send with a webhook / without', async () => {
+          const endpoint = await sendPairEndpoint(server, receiver, database.url);
+          await pair(
+            server,
+            'postgres',
+            ['send-postgres-webhook', send(server.url, keys.send)],
+            ['send-postgres-nowebhook', send(server.url, keys.send)],
+            async (which) => {
+              await endpoint.setEnabled(which === 0);
+              await endpoint.drained();
+              await database.analyze();
+            },
+          );
+          await endpoint.remove();
+          await endpoint.drained();
+          const ratio =
+            (rows.find((r) => r.name === 'send-postgres-webhook')?.load.rps ?? 0) /
+            (rows.find((r) => r.name === 'send-postgres-nowebhook')?.load.rps ?? 1);
+          figures.send_with_webhook_vs_send_postgres = ratio;
+          console.error(`  send with one enabled endpoint vs none: ${ratio.toFixed(3)} (${receiver.count('/pair')} deliveries)`);
+        });
+        await step('webhook first attempt', async () => {
+          const latency = await measureFirstAttempt(server, receiver, keys.send);
+          figures.webhook_first_attempt_p50_ms = latency.p50;
+          figures.webhook_first_attempt_p99_ms = latency.p99;
+          console.error(`  first attempt after send's response: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`);
+        });
+        await step('webhook deliveries per second', async () => {
+          const throughput = await measureThroughput(server, receiver, keys.send);
+          figures.webhook_deliveries_per_s = throughput.perSecond;
+          console.error(`  ${throughput.deliveries} deliveries at ${throughput.perSecond.toFixed(0)}/s`);
+        });
+      });
+    },
+  );
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     interrupted = true;
@@ -312,6 +369,7 @@ await part('postgres', postgresRows);
 await part('embedded', embeddedRows);
 await part('inbox', inboxRows);
 await part('manage', manageRows);
+await part('webhooks', webhookRows);
 
 const summary = summarize({ settings, rows, fanouts, failures, startupMs, figures });
 await writeSummary(summary);

@@ -48,7 +48,10 @@ export interface Config {
 
 /** Outbound webhooks (src/webhooks/). */
 export interface WebhookConfig {
-  /** Deliveries one instance makes at once (WEBHOOK_CONCURRENCY); its queue pool holds this many connections plus 3. */
+  /**
+   * Deliveries one instance makes at once (WEBHOOK_CONCURRENCY); its queue pool holds this many connections
+   * plus 3. 0: this instance delivers none (the fleet's other instances do).
+   */
   concurrency: number;
   /** A delivery's whole request: connecting, sending and reading the answer (WEBHOOK_TIMEOUT_MS). */
   timeoutMs: number;
@@ -201,6 +204,13 @@ function parseRetrySchedule(raw: string | undefined): number[] {
   return delays.map(Number);
 }
 
+function parseConcurrency(raw: string | undefined): number {
+  const value = raw?.trim();
+  if (!value) return 16;
+  if (!/^\d+$/.test(value) || Number(value) > 200) throw new ConfigError('WEBHOOK_CONCURRENCY', 'must be a whole number from 0 to 200');
+  return Number(value);
+}
+
 function parseWebhooks(env: NodeJS.ProcessEnv): WebhookConfig {
   const timeoutMs = parseMilliseconds(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100, 60_000);
   const lockTimeoutMs = parseMilliseconds(env, 'WEBHOOK_LOCK_TIMEOUT_MS', 60_000, 1_000, 14_400_000);
@@ -208,7 +218,7 @@ function parseWebhooks(env: NodeJS.ProcessEnv): WebhookConfig {
     throw new ConfigError('WEBHOOK_LOCK_TIMEOUT_MS', `must exceed WEBHOOK_TIMEOUT_MS (${timeoutMs}) by more than 1000`);
   }
   return {
-    concurrency: parseCount(env, 'WEBHOOK_CONCURRENCY', 16, 200),
+    concurrency: parseConcurrency(env.WEBHOOK_CONCURRENCY),
     timeoutMs,
     retryDelaysMs: parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE_MS),
     allowPrivateNetworks: parseBoolean(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),

@@ -34,8 +34,8 @@ export interface Topology {
   bus: Bus;
   hub: InboxHub;
   tokens: RecipientTokens;
-  /** This instance's webhook deliveries (src/webhooks/worker.ts). */
-  webhooks: WebhookWorker;
+  /** This instance's webhook deliveries (src/webhooks/worker.ts); null with WEBHOOK_CONCURRENCY=0. */
+  webhooks: WebhookWorker | null;
   /**
    * Stops the timers, stops taking webhook jobs (those in flight finish or are interrupted, to be tried again), ends the open streams, closes the bus and the stores,
    * and writes the usage counted since the last write, retrying until
@@ -128,14 +128,18 @@ export async function createTopology({ config, db, logger, usageFlushMs }: Topol
   const tokens = new RecipientTokens(db.prisma);
   await bus.start(hub.handle);
   hub.start();
-  // Every instance delivers webhooks; a shutdown gives deliveries in flight a part of its time, then interrupts them.
-  const webhooks = await WebhookWorker.start({
-    url: db.url,
-    config: config.webhooks,
-    production: config.production,
-    logger,
-    abortAfterMs: Math.min(5_000, Math.floor(config.shutdownTimeoutMs / 2)),
-  });
+  // Every instance delivers webhooks (starting in the background: an unreachable database does not keep
+  // the instance from serving its 503s); a shutdown gives deliveries in flight a part of its time, then interrupts them.
+  const webhooks =
+    config.webhooks.concurrency > 0
+      ? new WebhookWorker({
+          url: db.url,
+          config: config.webhooks,
+          production: config.production,
+          logger,
+          abortAfterMs: Math.min(5_000, Math.floor(config.shutdownTimeoutMs / 2)),
+        })
+      : null;
 
   // Expired idempotency records go every 10 minutes (lookups ignore them anyway).
   const purge = setInterval(
@@ -157,7 +161,7 @@ export async function createTopology({ config, db, logger, usageFlushMs }: Topol
     webhooks,
     async close(deadline) {
       clearInterval(purge);
-      const stopping = webhooks.stop();
+      const stopping = webhooks?.stop();
       hub.close();
       // The bus and the limiter close alongside the last usage write, and never hold the exit up (a
       // frozen database would never answer their goodbye); what the usage cannot write by the deadline is reported.

@@ -10,9 +10,12 @@
 // other instance (and by itself after a restart) once locked for longer than
 // WEBHOOK_LOCK_TIMEOUT_MS (graphile-worker's own release waits 4 hours), and
 // a try recorded twice is recorded once: it is only recorded over the one before.
+import { setTimeout as sleep } from 'node:timers/promises';
+import DataLoader from 'dataloader';
 import { type Runner, run, Logger as WorkerLogger } from 'graphile-worker';
 import pg from 'pg';
 import type { WebhookConfig } from '../config.ts';
+import { classifyDatabaseFailure } from '../db/outage.ts';
 import type { Logger } from '../logger.ts';
 import type { AddressPolicy } from './address-policy.ts';
 import { DELIVER_TASK, JOB_MAX_ATTEMPTS } from './enqueue.ts';
@@ -42,6 +45,7 @@ interface DeliveryRow {
   recipientCount: number | null;
 }
 
+/** The deliveries the tries that start together need, in one statement (a batch of jobs starts at once under load). */
 const LOAD = `
   SELECT d.id, d."eventId", d."eventType", d.data, d."occurredAt", d.status, d.attempts,
          e.url, e.enabled, e.secret, e."failingSince",
@@ -49,7 +53,7 @@ const LOAD = `
          m.id::text AS "messageId", m.title, m.body, m.data AS "messageData", m."channelSlugs", m."recipientCount"
   FROM "WebhookDelivery" d JOIN "WebhookEndpoint" e ON e.id = d."endpointId"
   LEFT JOIN "Message" m ON m.id = d."messageId" AND d."eventType" = 'MESSAGE_SENT' AND d.data IS NULL
-  WHERE d.id = $1::uuid`;
+  WHERE d.id = ANY($1::uuid[])`;
 
 /**
  * One try, recorded: the delivery (only over the try before, so that a try
@@ -113,43 +117,111 @@ function workerLogger(logger: Logger): WorkerLogger {
   });
 }
 
-export class WebhookWorker {
-  private constructor(
-    private readonly pool: pg.Pool,
-    private readonly runner: Runner,
-    private readonly sweep: NodeJS.Timeout,
-  ) {}
+/** How long the worker waits before trying to start again when the database cannot be reached. */
+const RESTART_AFTER_MS = 2_000;
 
-  static async start({ url, config, production, logger, abortAfterMs }: WebhookWorkerOptions): Promise<WebhookWorker> {
-    const pool = new pg.Pool({ connectionString: url, max: config.concurrency + 3, idleTimeoutMillis: 30_000 });
-    pool.on('error', () => {});
-    const policy: AddressPolicy = { allowPrivateNetworks: config.allowPrivateNetworks, production };
-    const deliver = async (payload: unknown, helpers: { abortSignal?: AbortSignal }) => {
-      const { d, n } = payload as { d: string; n: number };
-      await deliverOnce(pool, d, n, { config, policy, signal: helpers.abortSignal });
+export class WebhookWorker {
+  private readonly pool: pg.Pool;
+  private runner: Runner | null = null;
+  private stopped = false;
+  private readonly sweep: NodeJS.Timeout;
+  private launching: Promise<void>;
+
+  /**
+   * Starts in the background: an instance serves (and answers /ready with 503) even while the
+   * database is unreachable; the worker starts when it can, and starts again if its runner stops.
+   */
+  constructor(private readonly options: WebhookWorkerOptions) {
+    const { url, config, logger } = options;
+    this.pool = new pg.Pool({ connectionString: url, max: config.concurrency + 3, idleTimeoutMillis: 30_000 });
+    // A connection that breaks (idle or checked out) is replaced; an outage is the outage tracker's to log.
+    this.pool.on('error', () => {});
+    this.pool.on('connect', (client) => client.on('error', () => {}));
+    // A database outage is the outage tracker's to log (once), not this timer's every few seconds.
+    const failed = (error: unknown) => {
+      if (!classifyDatabaseFailure(error)) logger.warn({ err: error }, 'releasing webhook jobs of stopped instances failed');
     };
-    const runner = await run({
-      pgPool: pool,
-      concurrency: config.concurrency,
-      noHandleSignals: true,
-      pollInterval: 1_000,
-      taskList: { [DELIVER_TASK]: deliver },
-      logger: workerLogger(logger),
-      gracefulShutdownAbortTimeout: abortAfterMs,
-    });
-    const failed = (error: unknown) => logger.warn({ err: error }, 'releasing webhook jobs of stopped instances failed');
-    const sweep = setInterval(
-      () => void pool.query(RELEASE_STALE, [config.lockTimeoutMs]).catch(failed),
+    this.sweep = setInterval(
+      () => void this.pool.query(RELEASE_STALE, [config.lockTimeoutMs]).catch(failed),
       Math.min(15_000, Math.max(250, Math.floor(config.lockTimeoutMs / 4))),
     );
-    sweep.unref();
-    return new WebhookWorker(pool, runner, sweep);
+    this.sweep.unref();
+    this.launching = this.launch();
+  }
+
+  /** Resolves once the runner takes jobs (tests wait for it; the server does not). */
+  get started(): Promise<void> {
+    return this.launching;
+  }
+
+  private async launch(): Promise<void> {
+    const { config, production, logger, abortAfterMs } = this.options;
+    const policy: AddressPolicy = { allowPrivateNetworks: config.allowPrivateNetworks, production };
+    const pool = this.pool;
+    const load = new DataLoader<string, DeliveryRow | null>(
+      async (ids) => {
+        const { rows } = await pool.query<DeliveryRow>({ name: 'webhook_load', text: LOAD, values: [ids] });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      { cache: false, maxBatchSize: 100 },
+    );
+    const deliver = async (payload: unknown, helpers: { abortSignal?: AbortSignal }) => {
+      const { d, n } = payload as { d: string; n: number };
+      await deliverOnce(pool, (id) => load.load(id), d, n, { config, policy, signal: helpers.abortSignal });
+    };
+    let logged = false;
+    while (!this.stopped) {
+      try {
+        const runner = await run({
+          pgPool: pool,
+          concurrency: config.concurrency,
+          noHandleSignals: true,
+          pollInterval: 1_000,
+          taskList: { [DELIVER_TASK]: deliver },
+          logger: workerLogger(logger),
+          gracefulShutdownAbortTimeout: abortAfterMs,
+          preset: {
+            worker: {
+              // Jobs fetched a batch at a time and completed a batch at a time: a few statements for many
+              // deliveries under load. A batch waits locally for less than half the time a job may stay
+              // locked beyond its try (WEBHOOK_LOCK_TIMEOUT_MS), so no live instance's job is taken back.
+              localQueue: { size: config.concurrency * 2, ttl: Math.max(500, Math.floor((config.lockTimeoutMs - config.timeoutMs) / 2)) },
+              completeJobBatchDelay: 5,
+              failJobBatchDelay: 5,
+            },
+          },
+        });
+        if (this.stopped) {
+          await runner.stop().catch(() => {});
+          return;
+        }
+        this.runner = runner;
+        if (logged) logger.info('the webhook queue runs again');
+        // It ends only when stopped, or when the queue cannot go on: then it starts again.
+        runner.promise.then(
+          () => {},
+          (error) => {
+            if (this.stopped || this.runner !== runner) return;
+            this.runner = null;
+            if (!classifyDatabaseFailure(error)) logger.error({ err: error }, 'the webhook queue stopped: starting it again');
+            this.launching = sleep(RESTART_AFTER_MS, undefined, { ref: false }).then(() => this.launch());
+          },
+        );
+        return;
+      } catch (error) {
+        if (!logged && !classifyDatabaseFailure(error)) logger.error({ err: error }, 'the webhook queue cannot start: trying again');
+        logged = true;
+        await sleep(RESTART_AFTER_MS, undefined, { ref: false });
+      }
+    }
   }
 
   /** Takes no new job; the deliveries in flight finish (or are interrupted, and tried again later); then the pool closes. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.sweep);
-    await this.runner.stop().catch(() => {});
+    await this.runner?.stop().catch(() => {});
     await this.pool.end().catch(() => {});
   }
 }
@@ -174,9 +246,14 @@ function eventData(row: DeliveryRow): unknown {
 }
 
 /** Try `n` of one delivery (a try already recorded, or a delivery no longer pending, is not made again). */
-export async function deliverOnce(pool: pg.Pool, deliveryId: string, n: number, { config, policy, signal }: TryOptions): Promise<void> {
-  const { rows } = await pool.query<DeliveryRow>({ name: 'webhook_load', text: LOAD, values: [deliveryId] });
-  const row = rows[0];
+export async function deliverOnce(
+  pool: pg.Pool,
+  load: (deliveryId: string) => Promise<DeliveryRow | null>,
+  deliveryId: string,
+  n: number,
+  { config, policy, signal }: TryOptions,
+): Promise<void> {
+  const row = await load(deliveryId);
   // Deleted with its endpoint, already decided, or this try was made and recorded (a job run twice).
   if (row?.status !== 'PENDING' || row.attempts >= n) return;
   if (!row.enabled) {

@@ -66,7 +66,7 @@ describe('delivery', () => {
     });
     try {
       dataOf(await key.sendWith(null));
-      const [first, second] = await receiver.waitFor(endpoint.path, 2, 3_000);
+      const [first, second] = await receiver.waitFor(endpoint.path, 2, 10_000);
       expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);
       expect(second.body).toBe(first.body);
       expect(signedWith(endpoint.secret, second)).toBe(true);
@@ -95,7 +95,7 @@ describe('delivery', () => {
     try {
       const { send } = dataOf(await key.sendWith(null));
       // 1 + 2 retries (this file's schedule).
-      await receiver.waitFor(failing.path, 3, 5_000);
+      await receiver.waitFor(failing.path, 3, 10_000);
       await waitForAttempts(account, healthy.id, 1);
       const attempts = await waitForAttempts(account, failing.id, 3);
       expect(attempts.map((a) => [a.attempt, a.status])).toEqual([
@@ -148,7 +148,7 @@ describe('delivery', () => {
     });
     try {
       dataOf(await key.sendWith(null));
-      const [latest, first] = await waitForAttempts(account, endpoint.id, 2, 5_000);
+      const [latest, first] = await waitForAttempts(account, endpoint.id, 2, 10_000);
       expect(first).toMatchObject({ attempt: 1, status: 'PENDING', responseStatus: null, error: 'Timed out after 1000 ms' });
       expect(first.durationMs).toBeGreaterThanOrEqual(990);
       expect(first.durationMs).toBeLessThan(1_400);

@@ -39,8 +39,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     redisCommandTimeoutMs: 1_000,
     requestTimeoutMs: 10_000,
     maxRequestsInFlight: 500,
-    // The tests' receivers listen on loopback; the SSRF tests turn the rules back on.
-    webhooks: { concurrency: 4, timeoutMs: 15_000, retryDelaysMs: SVIX_RETRY_DELAYS_MS, allowPrivateNetworks: true, lockTimeoutMs: 60_000 },
+    // The tests' receivers listen on loopback; the SSRF tests turn the rules back on. No worker: the
+    // test files share one database, and a file's worker would take the jobs another file's test awaits
+    // (with its own settings): the files that deliver run one.
+    webhooks: { concurrency: 0, timeoutMs: 15_000, retryDelaysMs: SVIX_RETRY_DELAYS_MS, allowPrivateNetworks: true, lockTimeoutMs: 60_000 },
     ...overrides,
   };
 }
@@ -99,6 +101,8 @@ export class TestHerald {
     });
     const logger = pino({ level: 'info' }, sink);
     const yoga = await createHerald({ config: testConfig(overrides), db, logger, usageFlushMs });
+    // The webhook worker starts in the background: tests that time a delivery start with it running.
+    await yoga.connections.topology.webhooks?.started;
     return new TestHerald(db, yoga, logText, statements);
   }
 
