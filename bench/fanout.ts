@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { graphql } from './graphql.ts';
 import { FANOUT_CHANNEL, FANOUT_RECIPIENTS, SEND_CHANNELS } from './seed.ts';
-import type { Server } from './servers.ts';
+import { ROOT, type Server } from './servers.ts';
+import { target } from './targets/build.ts';
 
 export interface FanoutResult {
   ms: number;
@@ -41,4 +44,35 @@ export async function measureFanout(server: Server, key: string): Promise<Fanout
     fanoutPeakRssMb: after.peakRssMb,
     rssBeforeMb: before.rssMb,
   };
+}
+
+/**
+ * The floor of the fan-out: the floor's send statement (bench/targets/floor.ts)
+ * for the same key and channel, run alone through pg after the same warm-up.
+ */
+export async function measureFanoutFloor(databaseUrl: string, key: string): Promise<number> {
+  const child = spawn(process.execPath, [resolve(ROOT, target('floor-fanout'))], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      FANOUT_KEY: key,
+      FANOUT_CHANNEL,
+      WARMUP_CHANNEL: SEND_CHANNELS[0],
+      WARMUPS: String(WARMUP_SENDS),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`floor-fanout exited with ${code}:\n${output}`);
+  const { ms, recipients } = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as { ms: number; recipients: number };
+  if (recipients !== FANOUT_RECIPIENTS) throw new Error(`the floor's fanout reached ${recipients} recipients, not ${FANOUT_RECIPIENTS}`);
+  return ms;
 }

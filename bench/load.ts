@@ -10,6 +10,8 @@ export interface LoadSettings {
 export interface Workload {
   url: string;
   query: string;
+  /** A trusted document's hash: sent instead of the query (src/plugins/trusted-documents.ts). */
+  documentId?: string;
   variables?: Record<string, unknown>;
   token?: string;
   /** Headers that differ on every request (an Idempotency-Key). */
@@ -80,7 +82,8 @@ export async function measureLoad(
   settings: LoadSettings,
   serverCpuSeconds?: () => Promise<number>,
 ): Promise<LoadResult> {
-  const body = JSON.stringify({ query: workload.query, variables: workload.variables ?? {} });
+  const variables = workload.variables ?? {};
+  const body = JSON.stringify(workload.documentId ? { documentId: workload.documentId, variables } : { query: workload.query, variables });
   await validate(workload, body);
   const warmup = await fire(workload, body, settings.connections, settings.warmupSeconds);
   const cpuBefore = await serverCpuSeconds?.();

@@ -7,7 +7,7 @@ import { selfTimes } from './cpuprofile.ts';
 import { measureLoad } from './load.ts';
 import { createTempDatabase } from './postgres.ts';
 import { seedDatabase } from './seed.ts';
-import { embeddedDataDir, startHerald, withServer } from './servers.ts';
+import { embeddedDataDir, HERALD_ENV, startHerald, startServer, withServer } from './servers.ts';
 import { createBenchKeys } from './setup.ts';
 import { send } from './workloads.ts';
 
@@ -24,7 +24,12 @@ try {
   const url = database?.url ?? `file:${join(dataDir, 'herald')}`;
   await seedDatabase(url);
   // Stopped with SIGTERM: Herald exits by itself, which is when Node writes the profile.
-  await withServer(startHerald(`herald-${kind}`, url, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], redis), async (server) => {
+  // PROFILE_SOURCE=1 profiles src/main.ts through tsx instead of the bundle: slower, but each sample names its file.
+  const profiled = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const start = process.env.PROFILE_SOURCE
+    ? startServer(`herald-${kind}-source`, 'src/main.ts', { ...HERALD_ENV, DATABASE_URL: url, ...redis }, profiled)
+    : startHerald(`herald-${kind}`, url, profiled, redis);
+  await withServer(start, async (server) => {
     const keys = await createBenchKeys(server.url);
     const load = await measureLoad(send(server.url, keys.send), { connections: 10, warmupSeconds: 3, seconds: 10 }, server.cpuSeconds);
     console.log(

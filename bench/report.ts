@@ -24,6 +24,8 @@ export interface Results {
   failures: string[];
   /** Median time to ready of `node dist/main.js` on PostgreSQL with nothing to migrate. */
   startupMs: number | null;
+  /** The same for the floor of start-up: node loading pg, connecting, answering. */
+  startupFloorMs: number | null;
   /** Figures a part of the run measured on its own (the inbox, the imports…), by their key in latest.json. */
   figures: Record<string, number | null>;
 }
@@ -39,7 +41,10 @@ const ROW_ORDER = [
   'floor-typename-key',
   'send-embedded',
   'floor-send',
+  'yoga-sql-typename-key',
+  'yoga-sql-send',
   'send-postgres',
+  'send-persisted-postgres',
   'send-postgres-limited',
   'send-postgres-pgstore',
   'send-postgres-limited-pgstore',
@@ -58,7 +63,7 @@ function table(header: string[], lines: (string | number | null)[][]): string {
   return [render(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(render)].join('\n');
 }
 
-export function summarize({ settings, rows, fanouts, failures, startupMs, figures }: Results) {
+export function summarize({ settings, rows, fanouts, failures, startupMs, startupFloorMs, figures }: Results) {
   const rps = (name: string) => rows.find((r) => r.name === name)?.load.rps ?? null;
   const yoga = rps('yoga-hello');
   const versus = (value: number | null) => (value === null || !yoga ? null : value / yoga);
@@ -112,6 +117,17 @@ export function summarize({ settings, rows, fanouts, failures, startupMs, figure
     fanout_100k_request_peak_rss_mb_embedded: round(fanout('embedded')?.fanoutPeakRssMb, 1),
     fanout_100k_request_peak_rss_mb_postgres: round(fanout('postgres')?.fanoutPeakRssMb, 1),
     startup_ms_postgres: round(startupMs, 0),
+    startup_floor_ms: round(startupFloorMs, 0),
+    /** Times against their floors: the floor's time over Herald's (1: at the floor). */
+    startup_vs_floor: round(startupMs && startupFloorMs ? startupFloorMs / startupMs : null, 3),
+    fanout_100k_vs_floor: round(
+      fanout('postgres')?.ms && figures.fanout_100k_floor_ms ? figures.fanout_100k_floor_ms / (fanout('postgres')?.ms as number) : null,
+      3,
+    ),
+    /** Against stock Yoga running the floor's SQL (bench/targets/yoga-sql.ts), same database, same run. */
+    send_postgres_vs_yoga_sql: round(ratio(rps('send-postgres'), rps('yoga-sql-send')), 3),
+    typename_key_postgres_vs_yoga_sql: round(ratio(rps('herald-typename-key-postgres'), rps('yoga-sql-typename-key')), 3),
+    send_persisted_postgres_vs_floor: round(ratio(rps('send-persisted-postgres'), rps('floor-send')), 3),
     ...Object.fromEntries(Object.entries(figures).map(([key, value]) => [key, round(value, 3)])),
     /** Which of the keys above the parts measured on their own (printed after the tables). */
     figure_keys: Object.keys(figures),
@@ -169,7 +185,8 @@ export function render(summary: Summary): string {
     fanout,
     '',
     `against the floor (node:http + pg, same database): send ${summary.send_postgres_vs_floor ?? '-'}, key check ${summary.typename_key_postgres_vs_floor ?? '-'}; send embedded vs PostgreSQL: ${summary.send_embedded_vs_postgres ?? '-'}`,
-    `startup of dist/main.js on PostgreSQL (nothing to migrate): ${summary.startup_ms_postgres ?? '-'} ms`,
+    `against stock Yoga with the floor's SQL: send ${summary.send_postgres_vs_yoga_sql ?? '-'}, key check ${summary.typename_key_postgres_vs_yoga_sql ?? '-'}; send by hash (persisted) vs floor: ${summary.send_persisted_postgres_vs_floor ?? '-'}`,
+    `startup of dist/main.js on PostgreSQL (nothing to migrate): ${summary.startup_ms_postgres ?? '-'} ms, floor ${summary.startup_floor_ms ?? '-'} ms (vs floor ${summary.startup_vs_floor ?? '-'}); fanout-100k vs floor ${summary.fanout_100k_vs_floor ?? '-'}`,
     `key verification overhead: ${summary.key_verification_overhead ?? '-'} embedded (cached), ${summary.key_verification_overhead_postgres ?? '-'} PostgreSQL (read every request)`,
     `safe sending (rate-limited key + Idempotency-Key) vs send: ${summary.send_postgres_limited_vs_send_postgres ?? '-'} with the limits in Redis, ${summary.send_postgres_limited_pgstore_vs_send_postgres_pgstore ?? '-'} in PostgreSQL; send with Redis vs PostgreSQL limits: ${summary.send_postgres_vs_send_postgres_pgstore ?? '-'}`,
   ];

@@ -4,18 +4,21 @@
 // BENCH_ONLY (e.g. "postgres", "bare,embedded", "inbox", "manage" or "webhooks") runs some of the top-level parts, for a quick look.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { measureFanout } from './fanout.ts';
+import { ABLATABLE, type Feature } from '../src/ablation.ts';
+import { alternate, type Comparison, combine, renderAblation, summarizeAblation, writeAblation } from './ablation.ts';
+import { measureFanout, measureFanoutFloor } from './fanout.ts';
 import { measureInbox, measureLatency } from './inbox.ts';
 import { type LoadResult, type LoadSettings, measureLoad, type Workload } from './load.ts';
 import { measureImport, recipientsPage } from './manage.ts';
 import { createTempDatabase } from './postgres.ts';
 import { type DatabaseKind, type Fanout, type Row, render, summarize, writeSummary } from './report.ts';
 import { seedDatabase } from './seed.ts';
-import { embeddedDataDir, killAll, runScript, type Server, startHerald, startServer, withServer } from './servers.ts';
+import { embeddedDataDir, HERALD_ENTRY, killAll, runScript, type Server, startHerald, startServer, withServer } from './servers.ts';
 import { createBenchKeys, createKeyListing } from './setup.ts';
 import { measureStartup } from './startup.ts';
+import { buildTargets, target } from './targets/build.ts';
 import { measureFirstAttempt, measureThroughput, Receiver, sendPairEndpoint } from './webhooks.ts';
-import { apiKeys, hello, send, sendSafely, typename } from './workloads.ts';
+import { apiKeys, hello, send, sendPersisted, sendSafely, typename } from './workloads.ts';
 
 function positiveInteger(variable: string, fallback: number): number {
   const value = Number(process.env[variable] ?? fallback);
@@ -34,6 +37,7 @@ const redisUrl = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 
 const rows: Row[] = [];
 let startupMs: number | null = null;
+let startupFloorMs: number | null = null;
 const figures: Record<string, number | null> = {};
 const fanouts: Fanout[] = [];
 const failures: string[] = [];
@@ -71,21 +75,6 @@ const row = (name: string, database: DatabaseKind | null, server: Server, worklo
 
 /** Slices of one row's time, taken in turn: a ratio of the two owes nothing to which ran first. */
 const SLICES = 4;
-
-function combine(slices: LoadResult[]): LoadResult {
-  const requests = slices.reduce((n, s) => n + s.requests, 0);
-  const cpu = slices.every((s) => s.serverCpuMsPerRequest !== null)
-    ? slices.reduce((ms, s) => ms + (s.serverCpuMsPerRequest ?? 0) * s.requests, 0) / requests
-    : null;
-  return {
-    rps: slices.reduce((n, s) => n + s.rps, 0) / slices.length,
-    p50Ms: Math.max(...slices.map((s) => s.p50Ms)),
-    p99Ms: Math.max(...slices.map((s) => s.p99Ms)),
-    errors: slices.reduce((n, s) => n + s.errors, 0),
-    requests,
-    serverCpuMsPerRequest: cpu,
-  };
-}
 
 /**
  * Two rows measured on one server in alternating slices (a b, b a, …), for a
@@ -170,11 +159,17 @@ async function postgresRows(): Promise<void> {
         ['send-postgres-limited', sendSafely(server.url, keys.limited)],
         database.analyze,
       );
+      await analyzedRow('send-persisted-postgres', server, sendPersisted(server.url, keys.send));
       await analyzedRow('apikeys-100', server, apiKeys(server.url, listingToken));
-      // The floor: the same work as plainly as possible, on the same database, with the same key.
-      const floor = (script: string) => startServer(script, `bench/targets/${script}.ts`, { DATABASE_URL: database.url });
+      // The floor: the same work as plainly as possible, on the same database, with the same key;
+      // then stock Yoga doing that work with the same SQL.
+      const floor = (script: string) => startServer(script, target(script), { DATABASE_URL: database.url, NODE_ENV: 'production' });
       await withServer(floor('floor-typename-key'), (f) => analyzedRow('floor-typename-key', f, typename(f.url, keys.send)));
       await withServer(floor('floor-send'), (f) => analyzedRow('floor-send', f, send(f.url, keys.send)));
+      await withServer(floor('yoga-sql'), async (y) => {
+        await analyzedRow('yoga-sql-typename-key', y, typename(y.url, keys.send));
+        await analyzedRow('yoga-sql-send', y, send(y.url, keys.send));
+      });
     });
     // The other store: without REDIS_URL, the rate limits live in PostgreSQL.
     await withServer(startHerald('herald-postgres-pgstore', database.url), async (server) => {
@@ -188,9 +183,18 @@ async function postgresRows(): Promise<void> {
       );
     });
     await fanout('postgres', database.url, () => fanoutKey);
+    await step('fanout-100k floor', async () => {
+      figures.fanout_100k_floor_ms = await measureFanoutFloor(database.url, fanoutKey);
+      console.error(`  ${figures.fanout_100k_floor_ms.toFixed(0)} ms`);
+    });
     await step('startup postgres', async () => {
-      const startup = await measureStartup(database.url);
+      const startup = await measureStartup(database.url, HERALD_ENTRY);
       startupMs = startup.ms;
+      console.error(`  ${startup.ms.toFixed(0)} ms to ready (median of ${startup.runs.map((ms) => ms.toFixed(0)).join(', ')})`);
+    });
+    await step('startup floor', async () => {
+      const startup = await measureStartup(database.url, target('floor-startup'));
+      startupFloorMs = startup.ms;
       console.error(`  ${startup.ms.toFixed(0)} ms to ready (median of ${startup.runs.map((ms) => ms.toFixed(0)).join(', ')})`);
     });
   });
@@ -342,6 +346,59 @@ async function webhookRows(): Promise<void> {
   );
 }
 
+/**
+ * The ablation table: beside the full server, each feature's server without it
+ * (HERALD_ABLATE), stock Yoga with the floor's SQL, and the floor, each measured
+ * against the full server in alternating slices on the same database.
+ */
+async function ablationRows(): Promise<void> {
+  const database = await createTempDatabase(adminUrl);
+  const comparisons: Comparison[] = [];
+  await withCleanup(database.drop, async () => {
+    await seedDatabase(database.url);
+    const env = { REDIS_URL: redisUrl };
+    await withServer(startHerald('herald-full', database.url, [], env), async (full) => {
+      const keys = await createBenchKeys(full.url);
+      const workloads = {
+        send: (url: string) => send(url, keys.send),
+        'typename-key': (url: string) => typename(url, keys.send),
+      };
+      const compare = (
+        name: Comparison['name'],
+        description: string,
+        start: () => Promise<Server>,
+        measured: Comparison['workload'][] = ['send', 'typename-key'],
+      ) =>
+        step(`without ${name}`, () =>
+          withServer(start(), async (other) => {
+            for (const workload of measured) {
+              const make = workloads[workload];
+              await database.analyze();
+              const [fullLoad, variant] = await alternate([full, make(full.url)], [other, make(other.url)], settings);
+              comparisons.push({ name, description, workload, full: fullLoad, variant });
+              const saved = (fullLoad.serverCpuMsPerRequest ?? 0) - (variant.serverCpuMsPerRequest ?? 0);
+              console.error(
+                `  ${workload}: ${variant.rps.toFixed(0)} req/s against ${fullLoad.rps.toFixed(0)}, ${saved.toFixed(3)} ms CPU/req saved`,
+              );
+            }
+          }),
+        );
+      for (const feature of Object.keys(ABLATABLE) as Feature[]) {
+        await compare(feature, ABLATABLE[feature], () =>
+          startHerald(`herald-without-${feature}`, database.url, [], { ...env, HERALD_ABLATE: feature }),
+        );
+      }
+      const other = (script: string) => () => startServer(script, target(script), { DATABASE_URL: database.url, NODE_ENV: 'production' });
+      await compare('yoga-sql', 'stock graphql-yoga (SDL schema) running the floor SQL', other('yoga-sql'));
+      await compare('floor', 'node:http + pg running the same statements', other('floor-send'), ['send']);
+      await compare('floor', 'node:http + pg running the same statements', other('floor-typename-key'), ['typename-key']);
+    });
+  });
+  const summary = summarizeAblation(settings, comparisons);
+  await writeAblation(summary);
+  console.log(`\nAblation (each row against the full server, alternating slices):\n${renderAblation(summary)}\n`);
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     interrupted = true;
@@ -355,25 +412,32 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const only = process.env.BENCH_ONLY?.split(',').map((part) => part.trim());
 const part = (label: string, run: () => Promise<void>) => (only && !only.includes(label) ? Promise.resolve() : step(label, run));
 
-// Herald runs as production runs it: the build of this checkout.
-await step('build', () => runScript('scripts/build.ts', {}));
-await part('bare', () =>
-  withServer(startServer('bare', 'bench/targets/bare.ts'), (server) => measure('bare', null, server, hello(server.url))),
-);
-await part('yoga-hello', () =>
-  withServer(startServer('yoga-hello', 'bench/targets/yoga-hello.ts', { NODE_ENV: 'production' }), (server) =>
-    measure('yoga-hello', null, server, hello(server.url)),
-  ),
-);
-await part('postgres', postgresRows);
-await part('embedded', embeddedRows);
-await part('inbox', inboxRows);
-await part('manage', manageRows);
-await part('webhooks', webhookRows);
+// Herald runs as production runs it: the build of this checkout; the bench's own servers are built alike.
+await step('build', async () => {
+  await runScript('scripts/build.ts', {});
+  await buildTargets();
+});
+if (process.argv.includes('--ablation')) {
+  await step('ablation', ablationRows);
+  if (failures.length) console.error(`\nFAILED:\n${failures.map((f) => `  ${f}`).join('\n')}`);
+  process.exitCode = failures.length === 0 ? 0 : 1;
+} else {
+  await part('bare', () => withServer(startServer('bare', target('bare')), (server) => measure('bare', null, server, hello(server.url))));
+  await part('yoga-hello', () =>
+    withServer(startServer('yoga-hello', target('yoga-hello'), { NODE_ENV: 'production' }), (server) =>
+      measure('yoga-hello', null, server, hello(server.url)),
+    ),
+  );
+  await part('postgres', postgresRows);
+  await part('embedded', embeddedRows);
+  await part('inbox', inboxRows);
+  await part('manage', manageRows);
+  await part('webhooks', webhookRows);
 
-const summary = summarize({ settings, rows, fanouts, failures, startupMs, figures });
-await writeSummary(summary);
-console.log(render(summary));
-const clean = failures.length === 0 && rows.every((r) => r.load.errors === 0);
-if (!clean) console.error('\nThe run had failures or errors: its numbers are not to be trusted.');
-process.exitCode = clean ? 0 : 1;
+  const summary = summarize({ settings, rows, fanouts, failures, startupMs, startupFloorMs, figures });
+  await writeSummary(summary);
+  console.log(render(summary));
+  const clean = failures.length === 0 && rows.every((r) => r.load.errors === 0);
+  if (!clean) console.error('\nThe run had failures or errors: its numbers are not to be trusted.');
+  process.exitCode = clean ? 0 : 1;
+}

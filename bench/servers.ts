@@ -144,20 +144,16 @@ export async function startServer(
 export const HERALD_ENTRY = 'dist/main.js';
 
 /** REDIS_URL in `env` puts the per-key rate limits in Redis; the default limit is high enough never to trip. */
+/** Herald's environment in the bench: production, quiet logs, a rate limit never reached. */
+export const HERALD_ENV = {
+  AUTH_JWT_SECRET: JWT_SECRET,
+  LOG_LEVEL: 'warn',
+  NODE_ENV: 'production',
+  KEY_RATE_LIMIT_PER_MINUTE: '100000',
+};
+
 export function startHerald(name: string, databaseUrl: string, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Server> {
-  return startServer(
-    name,
-    HERALD_ENTRY,
-    {
-      DATABASE_URL: databaseUrl,
-      AUTH_JWT_SECRET: JWT_SECRET,
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      KEY_RATE_LIMIT_PER_MINUTE: '100000',
-      ...env,
-    },
-    nodeArgs,
-  );
+  return startServer(name, HERALD_ENTRY, { ...HERALD_ENV, DATABASE_URL: databaseUrl, ...env }, nodeArgs);
 }
 
 /**

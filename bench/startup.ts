@@ -1,5 +1,6 @@
-// Time to ready of the production build (`node dist/main.js`) on a database with
-// nothing to migrate: from spawn to the first answered request, polled every 5 ms.
+// Time to ready of a server (the production build, `node dist/main.js`, or its
+// floor: node loading pg and connecting) on a database with nothing to migrate:
+// from spawn to the first answered request, polled every 5 ms.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,10 +8,10 @@ import { freePort, JWT_SECRET, ROOT } from './servers.ts';
 
 const RUNS = 5;
 
-async function once(databaseUrl: string): Promise<number> {
+async function once(databaseUrl: string, entry: string): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [resolve(ROOT, 'dist/main.js')], {
+  const child = spawn(process.execPath, [resolve(ROOT, entry)], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -25,8 +26,8 @@ async function once(databaseUrl: string): Promise<number> {
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`dist/main.js exited with ${child.exitCode} before it was ready`);
-      if (performance.now() - started > 30_000) throw new Error('dist/main.js was not ready within 30 s');
+      if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode} before it was ready`);
+      if (performance.now() - started > 30_000) throw new Error(`${entry} was not ready within 30 s`);
       const ready = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -45,9 +46,9 @@ async function once(databaseUrl: string): Promise<number> {
 }
 
 /** The median of five starts. */
-export async function measureStartup(databaseUrl: string): Promise<{ ms: number; runs: number[] }> {
+export async function measureStartup(databaseUrl: string, entry: string): Promise<{ ms: number; runs: number[] }> {
   const runs: number[] = [];
-  for (let i = 0; i < RUNS; i += 1) runs.push(await once(databaseUrl));
+  for (let i = 0; i < RUNS; i += 1) runs.push(await once(databaseUrl, entry));
   const sorted = [...runs].sort((a, b) => a - b);
   return { ms: sorted[Math.floor(sorted.length / 2)], runs };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import trusted from '../clients/generated/persisted-documents.json' with { type: 'json' };
 import type { Workload } from './load.ts';
 import { exactly } from './load.ts';
 import { SEND_CHANNELS } from './seed.ts';
@@ -22,6 +23,13 @@ export const send = (url: string, key: string): Workload => ({
   variables: { input: { target: { channels: SEND_CHANNELS }, message: { title: 'Bench', body: 'Hello from the benchmark.' } } },
   accepts: (body) => body.startsWith('{"data":{"send":{"message":{"id":"') && body.endsWith(`","recipientCount":${SEND_REACH}}}}}`),
 });
+
+/** send by the hash of the backend client's trusted Send document (clients/documents.ts): no text to parse or validate. */
+export const sendPersisted = (url: string, key: string): Workload => {
+  const [documentId, query] = Object.entries(trusted).find(([, document]) => document.startsWith('mutation Send(')) ?? [];
+  if (!documentId || !query) throw new Error('clients/generated/persisted-documents.json has no Send document: run npm run generate');
+  return { ...send(url, key), query, documentId };
+};
 
 /** send with a rate-limited key and a new Idempotency-Key on every request: the safe-sending path. */
 export const sendSafely = (url: string, key: string): Workload => ({

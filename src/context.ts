@@ -4,6 +4,7 @@
 // it opened (src/transports/websocket.ts), and each of its subscriptions
 // reuses that caller.
 import type { IncomingMessage } from 'node:http';
+import { isAblated } from './ablation.ts';
 import type { Admit } from './auth/admit.ts';
 import type { Authenticate } from './auth/authenticate.ts';
 import type { Caller } from './auth/caller.ts';
@@ -46,10 +47,14 @@ export interface ConnectionContext {
 /** Yoga's initial context: an HTTP request, or a WebSocket subscription. */
 type Initial = { request: Request; req?: IncomingMessage } | ConnectionContext;
 
+// Off only in the bench's ablation table (src/ablation.ts).
+const withoutTenantClient = isAblated('tenant-client');
+const withoutAdmission = isAblated('rate-limit');
+
 export function createContextFactory({ db, shared, authenticate, admit, clientAddress }: ContextDependencies) {
   const build = (caller: Caller, requestId: string, idempotency: RequestState['idempotency']): Context => {
     // Resolvers only ever see a client confined to the caller's account.
-    const scoped = caller.kind === 'anonymous' ? db : tenantClient(db, caller.accountId);
+    const scoped = caller.kind === 'anonymous' || withoutTenantClient ? db : tenantClient(db, caller.accountId);
     const data = new DataServices({ db: scoped, caller, requestId, shared });
     return {
       db: scoped,
@@ -70,7 +75,7 @@ export function createContextFactory({ db, shared, authenticate, admit, clientAd
     const caller = await authenticate(request.headers.get('authorization'), address);
     if (caller.kind === 'key') {
       state.keyId = caller.key.id;
-      state.rateLimit = await admit(caller, address);
+      if (!withoutAdmission) state.rateLimit = await admit(caller, address);
     }
     return build(caller, state.id, state.idempotency);
   };

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ablated } from './ablation.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { logSupervision, superviseEmbedded } from './db/embedded-supervisor.ts';
 import { MigrationStateError, migrate, openDatabase } from './db/index.ts';
@@ -29,6 +30,9 @@ async function main() {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  if (ablated.size > 0) {
+    logger.warn({ ablated: [...ablated] }, 'HERALD_ABLATE is set: running without these features, for the bench only');
+  }
   const db = await openDatabase(config.database, {
     requestTimeoutMs: config.requestTimeoutMs,
     embedded: { onStep: (step) => logger.info(step) },

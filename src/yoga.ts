@@ -1,6 +1,7 @@
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
+import { isAblated } from './ablation.ts';
 import { createAdmission } from './auth/admit.ts';
 import { type Authenticate, createAuthenticator } from './auth/authenticate.ts';
 import { createMemberTokenVerifier } from './auth/jwt.ts';
@@ -25,6 +26,7 @@ import { useRateLimitHeaders } from './plugins/rate-limit-headers.ts';
 import { type Lifecycle, useReadiness } from './plugins/readiness.ts';
 import { MAX_BODY_BYTES, useRequestBody } from './plugins/request-body.ts';
 import { useRequestLog } from './plugins/request-log.ts';
+import { DOCUMENT_ID_PARAM, useTrustedDocuments } from './plugins/trusted-documents.ts';
 import { schema } from './schema/index.ts';
 import { createTopology, type Topology } from './topology.ts';
 
@@ -117,19 +119,23 @@ export async function createHerald({
     },
     // Herald takes JSON (and GET for queries): no multipart uploads.
     multipart: false,
+    // A first-party client may name a trusted document by its hash instead of sending it.
+    extraParamNames: [DOCUMENT_ID_PARAM],
+    // `unless`: the bench's ablation table runs without one feature at a time (src/ablation.ts).
     plugins: [
       // Deadlines and the in-flight limit: first, so that everything after runs within them.
-      useInFlight(inFlight),
+      ...unless('deadlines', () => [useInFlight(inFlight)]),
       // The dashboard's page and assets (/, /assets/*): before the GraphQL request checks.
       useDashboard(config),
-      useRequestBody(MAX_BODY_BYTES),
-      useIdempotency(),
-      ...useLimits(config.limits),
-      useRequestLog(logger),
-      useReadiness(db, lifecycle),
-      useKeyUsage(topology.usage),
+      ...unless('body-limit', () => [useRequestBody(MAX_BODY_BYTES)]),
+      ...unless('idempotency', () => [useIdempotency()]),
+      useTrustedDocuments(),
+      ...useLimits(config.limits, { armor: !isAblated('armor'), cost: !isAblated('cost-limit') }),
+      ...unless('request-log', () => [useRequestLog(logger)]),
+      ...unless('readiness', () => [useReadiness(db, lifecycle)]),
+      ...unless('usage', () => [useKeyUsage(topology.usage)]),
       useRateLimitHeaders(),
-      metrics.plugin,
+      ...unless('metrics', () => [metrics.plugin]),
       useOutages({ outages: db.outages, limiter: topology.limiter, logger, registry: metrics.registry }),
       useTopology(topology, lifecycle),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
@@ -137,6 +143,9 @@ export async function createHerald({
   });
   return Object.assign(yoga, { connections });
 }
+
+/** The plugins of a feature, unless the bench's ablation runs without it. */
+const unless = <P>(feature: Parameters<typeof isAblated>[0], plugins: () => P[]): P[] => (isAblated(feature) ? [] : plugins());
 
 export type Herald = Awaited<ReturnType<typeof createHerald>>;
 

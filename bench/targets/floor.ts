@@ -36,6 +36,42 @@ export async function findKey(authorization: string | undefined): Promise<FloorK
   return rows[0] ?? null;
 }
 
+/**
+ * Send as one INSERT…SELECT: the message, its channels and the deliveries, with
+ * the channel ids as parameters. Channel-scoped keys only (the bench's), as a floor.
+ */
+export const SEND = {
+  name: 'floor-send',
+  text: `WITH targets AS MATERIALIZED (SELECT DISTINCT "recipientId" AS id FROM "RecipientChannel" WHERE "channelId" = ANY($3::uuid[]) ORDER BY id),
+         message AS (
+           INSERT INTO "Message" ("accountId", "apiKeyId", title, body, data, "allRecipients", "recipientCount")
+           SELECT $1::uuid, $2::uuid, $4, $5, $6::jsonb, false, (SELECT count(*)::int FROM targets)
+           RETURNING id, "recipientCount"
+         ),
+         message_channels AS (INSERT INTO "MessageChannel" ("channelId", "messageId") SELECT c, message.id FROM message, unnest($3::uuid[]) AS c),
+         deliveries AS (INSERT INTO "Delivery" ("messageId", "recipientId") SELECT message.id, targets.id FROM message, targets)
+         SELECT id, "recipientCount" FROM message`,
+};
+
+export interface SendMessage {
+  title: string;
+  body: string;
+  data?: unknown;
+}
+
+/** SEND's values, or null when a channel is outside the key's (or the key is not channel scoped). */
+export function sendValues(key: FloorKey, slugs: string[], message: SendMessage): unknown[] | null {
+  if (key.scopeKind !== 'CHANNELS') return null;
+  const channelIds: string[] = [];
+  for (const slug of slugs) {
+    const at = key.channelSlugs.indexOf(slug);
+    if (at < 0) return null;
+    channelIds.push(key.channelIds[at]);
+  }
+  const data = message.data === undefined ? null : JSON.stringify(message.data);
+  return [key.accountId, key.id, channelIds, message.title, message.body, data];
+}
+
 export const query = <T extends pg.QueryResultRow>(config: pg.QueryConfig) => pool.query<T>(config);
 
 /** A JSON server: `handle` returns the status and the body to send. */

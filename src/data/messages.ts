@@ -4,6 +4,7 @@
 // written together or not at all, however many recipients. Raw SQL, so the
 // account is named in the statement itself (the tenant client does not see it).
 import DataLoader from 'dataloader';
+import { isAblated } from '../ablation.ts';
 import { currentScope, databaseDeadline } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { DatabaseUnavailableError } from '../db/outage.ts';
@@ -15,6 +16,9 @@ import { idFilter, isUuid } from '../validation.ts';
 import { messageSentEvents } from '../webhooks/enqueue.ts';
 import type { ChannelRef, ChannelService } from './channels.ts';
 import { accountOf, type RequestScope } from './index.ts';
+
+/** Off only in the bench's ablation table (src/ablation.ts). */
+const withoutPublish = isAblated('bus-publish');
 
 export type MessageRow = Prisma.MessageGetPayload<object>;
 
@@ -309,12 +313,13 @@ export class MessageService {
     });
     if (outcome.kind === 'sent') {
       shared.onSent(outcome.message.recipientCount);
-      shared.bus.publish({
-        type: 'message.sent',
-        accountId: caller.accountId,
-        messageId: outcome.message.id,
-        seq: outcome.message.seq.toString(),
-      });
+      if (!withoutPublish)
+        shared.bus.publish({
+          type: 'message.sent',
+          accountId: caller.accountId,
+          messageId: outcome.message.id,
+          seq: outcome.message.seq.toString(),
+        });
     }
     return outcome;
   }

@@ -6,7 +6,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { type DocumentNode, GraphQLError, type GraphQLSchema, validate } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLSchema, Kind, validate } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 
@@ -18,7 +18,10 @@ import type { Config } from '../config.ts';
  */
 const INTROSPECTION_DEPTH = 25;
 
-export function useLimits(limits: Config['limits']): Plugin[] {
+/** `armor` and `cost` are off only in the bench's ablation table (src/ablation.ts). */
+export function useLimits(limits: Config['limits'], { armor = true, cost = true } = {}): Plugin[] {
+  const costPlugins = cost ? [costLimit(limits.cost)] : [];
+  if (!armor) return costPlugins;
   const plugins: Plugin[] = [
     maxTokensPlugin({ n: limits.tokens }),
     maxDepthPlugin({ n: limits.depth, ignoreIntrospection: true, flattenFragments: true }),
@@ -28,7 +31,7 @@ export function useLimits(limits: Config['limits']): Plugin[] {
     maxDirectivesPlugin({ n: limits.directives }),
   ] as Plugin[];
   if (!limits.fieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);
-  return [...plugins, asValidationErrors, costLimit(limits.cost)];
+  return [...plugins, asValidationErrors, ...costPlugins];
 }
 
 /**
@@ -58,6 +61,50 @@ export function queryCost(
   return validate(schema, document, [measure]).length > 0 ? null : cost;
 }
 
+/**
+ * The cost of a document's operation depends on the document, the operation
+ * and the values of its Int variables alone: the schema's multipliers are all
+ * Int arguments (`first`, `days`). So a request pays for the measurement (a walk
+ * of the whole document) once per document and distinct Int values, not once per
+ * request: a send, whose variables are an input object, costs one map lookup.
+ */
+const costs = new WeakMap<DocumentNode, { intVariables: string[]; byValues: Map<string, number | null> }>();
+/** Distinct Int values remembered per document: a client paging through many `first` values cannot grow it without bound. */
+const MAX_COSTS_PER_DOCUMENT = 64;
+
+function intVariablesOf(document: DocumentNode): string[] {
+  const names: string[] = [];
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const variable of definition.variableDefinitions ?? []) {
+      const type = variable.type.kind === Kind.NON_NULL_TYPE ? variable.type.type : variable.type;
+      if (type.kind === Kind.NAMED_TYPE && type.name.value === 'Int') names.push(variable.variable.name.value);
+    }
+  }
+  return names;
+}
+
+/** queryCost, remembered per document and Int variable values (see above). */
+export function cachedQueryCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  options: { variables?: Record<string, unknown>; operationName?: string | null },
+): number | null {
+  let entry = costs.get(document);
+  if (!entry) {
+    entry = { intVariables: intVariablesOf(document), byValues: new Map() };
+    costs.set(document, entry);
+  }
+  const variables = options.variables ?? {};
+  let key = options.operationName ?? '';
+  for (const name of entry.intVariables) key += `\u0000${name in variables ? JSON.stringify(variables[name]) : 'absent'}`;
+  const known = entry.byValues.get(key);
+  if (known !== undefined) return known;
+  const cost = queryCost(schema, document, options);
+  if (entry.byValues.size < MAX_COSTS_PER_DOCUMENT) entry.byValues.set(key, cost);
+  return cost;
+}
+
 const formatted = (n: number) => n.toLocaleString('en-US');
 
 /**
@@ -69,10 +116,9 @@ const formatted = (n: number) => n.toLocaleString('en-US');
 function costLimit(limit: number): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const cost = queryCost(args.schema, args.document, {
+      const cost = cachedQueryCost(args.schema, args.document, {
         variables: args.variableValues ?? undefined,
         operationName: args.operationName,
-        context: args.contextValue as object,
       });
       if (cost === null || cost <= limit) return;
       setResultAndStopExecution({

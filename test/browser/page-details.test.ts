@@ -206,7 +206,7 @@ describe('the API Keys page, in detail', () => {
     async function showFixture() {
       await createKey('Chart fixture');
       await page.route('**/graphql', async (route) => {
-        if (!String(route.request().postDataJSON()?.query).includes('query DashboardApiKeys')) return route.fallback();
+        if (route.request().postDataJSON()?.operationName !== 'DashboardApiKeys') return route.fallback();
         const response = await route.fetch();
         const json = await response.json();
         for (const key of json.data.apiKeys) if (key.name === 'Chart fixture') key.usage = FIXTURE.usage;

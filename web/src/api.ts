@@ -41,6 +41,18 @@ export const session = {
   clear: () => sessionStorage.removeItem(TOKEN_KEY),
 };
 
+/**
+ * The request's operation: a trusted document by its hash (its text is in the server's
+ * manifest, built with this page: src/plugins/trusted-documents.ts), or else its text.
+ */
+function operation<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables: TVariables | undefined) {
+  const hash = document.__meta__?.hash;
+  if (typeof hash !== 'string') return { query: document.toString(), variables };
+  // The operation's name travels with the hash: logs, metrics and devtools can say what ran.
+  const operationName = /^\s*(?:query|mutation|subscription)\s+(\w+)/.exec(document.toString())?.[1];
+  return { documentId: hash, operationName, variables };
+}
+
 /** A query or mutation, with the member's token, or with `token` (the Inbox preview's recipient token). */
 export async function request<TResult, TVariables>(
   document: TypedDocumentString<TResult, TVariables>,
@@ -52,7 +64,7 @@ export async function request<TResult, TVariables>(
     response = await fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query: document.toString(), variables }),
+      body: JSON.stringify(operation(document, variables)),
     });
   } catch {
     throw new RequestError([{ message: 'Herald cannot be reached: check your connection and try again.' }], 0);

@@ -1,0 +1,38 @@
+// npx tsx bench/compare.ts <before.js> <after.js>: a cut's before and after.
+// Two builds of Herald (e.g. a copy of dist/ kept as .ab/main.js before the
+// change, and dist/ after it) on one database, the send and typename-with-key
+// rows measured on both in alternating slices, as the ablation table does.
+// Keep the copy beside dist/ (same depth): the build finds its files relative to itself.
+import { alternate } from './ablation.ts';
+import { createTempDatabase } from './postgres.ts';
+import { seedDatabase } from './seed.ts';
+import { HERALD_ENV, startServer, withServer } from './servers.ts';
+import { createBenchKeys } from './setup.ts';
+import { send, typename } from './workloads.ts';
+
+const [before, after] = process.argv.slice(2);
+if (!before || !after) throw new Error('usage: npx tsx bench/compare.ts <before.js> <after.js>');
+const settings = { connections: 10, warmupSeconds: 1, seconds: Number(process.env.BENCH_SECONDS ?? 12) };
+const database = await createTempDatabase(process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+try {
+  await seedDatabase(database.url);
+  const env = { ...HERALD_ENV, DATABASE_URL: database.url, REDIS_URL: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379' };
+  await withServer(startServer('before', before, env), (a) =>
+    withServer(startServer('after', after, env), async (b) => {
+      const keys = await createBenchKeys(a.url);
+      for (const [name, make] of [
+        ['send', (url: string) => send(url, keys.send)],
+        ['typename-key', (url: string) => typename(url, keys.send)],
+      ] as const) {
+        await database.analyze();
+        const [x, y] = await alternate([a, make(a.url)], [b, make(b.url)], settings);
+        const cpu = (r: typeof x) => r.serverCpuMsPerRequest?.toFixed(3) ?? '-';
+        console.log(
+          `${name}: before ${x.rps.toFixed(0)} req/s, ${cpu(x)} ms CPU/req; after ${y.rps.toFixed(0)} req/s, ${cpu(y)} ms CPU/req (${((y.rps / x.rps - 1) * 100).toFixed(1)} % req/s); errors ${x.errors + y.errors}`,
+        );
+      }
+    }),
+  );
+} finally {
+  await database.drop();
+}
