@@ -16,6 +16,15 @@ import { accountOf, actorOf, type RequestScope } from './index.ts';
 export const MAX_ENDPOINTS = 50;
 export const MAX_DESCRIPTION = 500;
 export const MAX_GRACE_SECONDS = 86_400;
+/** Rows of an endpoint's log deleted per statement when the endpoint is deleted. */
+const PURGE_BATCH = 5_000;
+
+/** PostgreSQL's deadlock, as it reaches here (directly, or wrapped by Prisma's adapter). */
+function isDeadlock(error: unknown): boolean {
+  return /deadlock detected|40P01/.test(
+    String((error as { message?: unknown })?.message ?? '') + JSON.stringify((error as { meta?: unknown })?.meta ?? {}),
+  );
+}
 
 export type EndpointSelection = { select?: Prisma.WebhookEndpointSelect; include?: Prisma.WebhookEndpointInclude } | object;
 
@@ -157,14 +166,42 @@ export class WebhookService {
     });
   }
 
+  /**
+   * Deletes an endpoint with its log. A busy endpoint's log can be long: it is cleared a batch at a
+   * time first, outside the deletion's transaction (which then stays short, and holds its locks
+   * briefly against the worker recording tries); a deadlock with the worker is tried again.
+   */
   async delete(id: string): Promise<{ id: string }> {
-    return audited(this.scope.db, actorOf(this.scope), async (tx) => {
-      const before = await this.lock(tx, id);
-      // Its deliveries and attempts go with it; a job still queued finds nothing and ends.
-      await tx.webhookEndpoint.delete({ where: { id }, select: { id: true } });
-      const changes = changedFields({ id, ...auditView({ ...before, channels: slugsOf(before) }) }, { id: null, url: null });
-      return { result: { id }, event: { action: 'WEBHOOK_ENDPOINT_DELETED', changes } };
-    });
+    const accountId = accountOf(this.scope);
+    if (!isUuid(id)) throw new NotFoundError('Webhook endpoint', id);
+    const { sql } = this.scope.shared;
+    const [owned] = await sql<{ id: string }>(
+      Prisma.sql`SELECT id::text FROM "WebhookEndpoint" WHERE id = ${id}::uuid AND "accountId" = ${accountId}::uuid`,
+    );
+    if (!owned) throw new NotFoundError('Webhook endpoint', id);
+    for (const table of [Prisma.raw('"WebhookAttempt"'), Prisma.raw('"WebhookDelivery"')]) {
+      for (;;) {
+        const [{ n }] = await sql<{ n: number }>(Prisma.sql`
+          WITH gone AS (
+            DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE "endpointId" = ${id}::uuid LIMIT ${PURGE_BATCH})
+            RETURNING 1
+          ) SELECT count(*)::int AS n FROM gone`);
+        if (n < PURGE_BATCH) break;
+      }
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await audited(this.scope.db, actorOf(this.scope), async (tx) => {
+          const before = await this.lock(tx, id);
+          // What is left of its log goes with it; a job still queued finds nothing and ends.
+          await tx.webhookEndpoint.delete({ where: { id }, select: { id: true } });
+          const changes = changedFields({ id, ...auditView({ ...before, channels: slugsOf(before) }) }, { id: null, url: null });
+          return { result: { id }, event: { action: 'WEBHOOK_ENDPOINT_DELETED', changes } };
+        });
+      } catch (error) {
+        if (attempt >= 3 || !isDeadlock(error)) throw error;
+      }
+    }
   }
 
   /** A new secret; the previous one also signs every delivery until the grace ends (one roll's previous secret at most). */
