@@ -166,3 +166,68 @@ export const PreviewInboxEvents = graphql(`
 export const PreviewInboxItem = graphql(`
   fragment PreviewInboxItem on InboxItem { id title body channels createdAt seenAt readAt archivedAt }
 `);
+
+// The Webhooks view: endpoints, their changes, and each endpoint's attempt log.
+export const DashboardWebhookEndpoints = graphql(`
+  query DashboardWebhookEndpoints {
+    webhookEndpoints { ...DashboardWebhookEndpoint }
+  }
+`);
+
+export const DashboardWebhookEndpoint = graphql(`
+  fragment DashboardWebhookEndpoint on WebhookEndpoint {
+    id
+    url
+    description
+    channels { id slug name }
+    events
+    enabled
+    disabledReason
+    createdAt
+    lastSuccessAt
+    failingSince
+    previousSecretExpiresAt
+  }
+`);
+
+export const DashboardCreateWebhookEndpoint = graphql(`
+  mutation DashboardCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) { secret endpoint { id url } }
+  }
+`);
+
+export const DashboardUpdateWebhookEndpoint = graphql(`
+  mutation DashboardUpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
+    updateWebhookEndpoint(input: $input) { id enabled disabledReason }
+  }
+`);
+
+export const DashboardDeleteWebhookEndpoint = graphql(`
+  mutation DashboardDeleteWebhookEndpoint($id: ID!) {
+    deleteWebhookEndpoint(id: $id) { id }
+  }
+`);
+
+export const DashboardRollWebhookSecret = graphql(`
+  mutation DashboardRollWebhookSecret($input: RollWebhookEndpointSecretInput!) {
+    rollWebhookEndpointSecret(input: $input) { secret endpoint { id previousSecretExpiresAt } }
+  }
+`);
+
+export const DashboardSendWebhookTestEvent = graphql(`
+  mutation DashboardSendWebhookTestEvent($input: SendWebhookTestEventInput!) {
+    sendWebhookTestEvent(input: $input) { eventId }
+  }
+`);
+
+export const DashboardWebhookAttempts = graphql(`
+  query DashboardWebhookAttempts($id: ID!, $first: Int, $after: String) {
+    webhookEndpoint(id: $id) {
+      id
+      attempts(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id eventId eventType status attempt responseStatus durationMs error createdAt nextAttemptAt } }
+      }
+    }
+  }
+`);

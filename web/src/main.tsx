@@ -1,5 +1,5 @@
 // The Herald dashboard: sign in with a member token, then the API Keys, Channels,
-// Recipients, Messages and Inbox preview pages, one hash route each
+// Recipients, Messages, Inbox preview and Webhooks pages, one hash route each
 // (#/recipients?channel=marketing&search=user- carries the Recipients view's filters).
 import { render } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
@@ -13,8 +13,16 @@ import { ApiKeysPage } from './keys.tsx';
 import { MessagesPage } from './messages.tsx';
 import { recentRecipients } from './recent-recipients.ts';
 import { RecipientsPage } from './recipients.tsx';
+import { WebhooksPage } from './webhooks.tsx';
 
-const PAGES = { keys: 'API Keys', channels: 'Channels', recipients: 'Recipients', messages: 'Messages', inbox: 'Inbox preview' } as const;
+const PAGES = {
+  keys: 'API Keys',
+  channels: 'Channels',
+  recipients: 'Recipients',
+  messages: 'Messages',
+  inbox: 'Inbox preview',
+  webhooks: 'Webhooks',
+} as const;
 type Page = keyof typeof PAGES;
 const pageFromHash = (): Page => {
   const name = location.hash.replace(/^#\//, '').split('?')[0];
@@ -106,6 +114,7 @@ function Dashboard({ signOut }: { signOut: (message?: string | null) => void }) 
         )}
         {page === 'messages' && <MessagesPage onUnauthenticated={unauthenticated} />}
         {page === 'inbox' && <InboxPreviewPage onUnauthenticated={unauthenticated} />}
+        {page === 'webhooks' && <WebhooksPage channels={channels ?? []} onUnauthenticated={unauthenticated} />}
       </main>
     </>
   );
