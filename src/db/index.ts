@@ -56,8 +56,14 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   const url = target.kind === 'postgres' ? target.url : (options.embeddedUrl ?? (cluster?.url as string));
   // While an outage is on, readiness's probe asks every second: it ends even when no request comes.
   const outages: OutageTracker = new OutageTracker(Date.now, () => void probe.check());
-  const pool = postgresPool(url, { max: options.poolSize, timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, outages });
-  const prisma = new PrismaClient({ adapter: observed(new PrismaPg(pool)) });
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const pool = postgresPool(url, { max: options.poolSize, timeoutMs, outages });
+  // A transaction has the request's deadline too: Prisma's own defaults (5 s to run, 2 s to start) would
+  // cut a 10,000-row import on a busy machine short of a REQUEST_TIMEOUT_MS of a minute.
+  const prisma = new PrismaClient({
+    adapter: observed(new PrismaPg(pool)),
+    transactionOptions: { timeout: timeoutMs, maxWait: timeoutMs },
+  });
   const probe = new DatabaseProbe(url, pool, outages);
   return {
     target,

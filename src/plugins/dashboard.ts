@@ -2,6 +2,8 @@
 // files, built by `npm run build:web` (run by postinstall). Outside production,
 // with member tokens signed by the shared secret, POST /dev/sign-in returns a
 // member token for a development account: the page offers it as one click.
+// The page also learns whether webhook URLs may be http:// (its Webhooks view
+// checks a URL as the server will).
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { Plugin } from 'graphql-yoga';
@@ -32,10 +34,13 @@ const ASSET = /^\/assets\/([A-Za-z0-9_-]+\.[a-z0-9]+)$/;
 
 export function useDashboard(config: Config, dir = DASHBOARD_DIR): Plugin {
   const devSignIn = !config.production && config.jwt.kind === 'secret';
+  // As src/webhooks/address-policy.ts: http only outside production or with WEBHOOK_ALLOW_PRIVATE_NETWORKS.
+  const webhookHttp = !config.production || config.webhooks.allowPrivateNetworks;
+  const body = ['<body', devSignIn ? ' data-dev-sign-in' : '', webhookHttp ? ' data-webhook-http' : '', '>'].join('');
   let index: Promise<string | null> | undefined;
   const loadIndex = () => {
     index ??= readFile(join(dir, 'index.html'), 'utf8')
-      .then((html) => (devSignIn ? html.replace('<body>', '<body data-dev-sign-in>') : html))
+      .then((html) => html.replace('<body>', body))
       .catch(() => null);
     return index;
   };

@@ -51,7 +51,7 @@ const describe = (range: string) => DESCRIBED[range] ?? `a special-purpose addre
 export function refusedAddress(address: string, policy: AddressPolicy): string | null {
   if (policy.allowPrivateNetworks) return null;
   const range = specialAddress(address);
-  return range === null ? null : `${address} is ${describe(range)}`;
+  return range === null ? null : `${address}, ${describe(range)}`;
 }
 
 export type UrlCheck = { ok: true; url: URL } | { ok: false; reason: string };

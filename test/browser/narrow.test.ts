@@ -182,7 +182,7 @@ describe('the page at 390 px', () => {
     await page.getByLabel('Slug').fill('Not a slug');
     await pw(page.getByLabel('Slug')).toHaveAttribute('aria-invalid', 'true');
     await expectNoSideways(page, 'the Channels page');
-    await expectWithinScreen(page.getByRole('cell', { name: LONG_SLUG }), 'a 64-character slug');
+    await expectWithinScreen(page.getByRole('cell', { name: LONG_SLUG, exact: true }), 'a 64-character slug');
     await axeScan(page, 'the Channels page at 390 px');
     await page.getByRole('link', { name: 'API Keys' }).click();
   });

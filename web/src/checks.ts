@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 
 // Unicode category Cc, as the server refuses it.
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/u;
+export const CONTROL = /[\u0000-\u001F\u007F-\u009F]/u;
 const SLUG = /^[a-z0-9-]{1,64}$/;
 
 export const LIMITS = { keyName: 100, channelName: 100, slug: 64, rateLimitMax: 100_000, allowedIps: 100, externalId: 256 } as const;
@@ -14,7 +14,8 @@ export const SLUG_PATTERN = '[a-z0-9\\-]{1,64}';
 /** A field's problem, in words for the person typing, or null. */
 type Problem = string | null;
 
-const length = (text: string) => [...text].length;
+/** Characters as the server counts them (code points, not UTF-16 units). */
+export const length = (text: string) => [...text].length;
 
 export function checkName(value: string, max: number): Problem {
   const text = value.trim();
@@ -30,6 +31,13 @@ export function checkExternalId(value: string): Problem {
   if (!text) return "Enter the recipient's externalId.";
   if (CONTROL.test(text)) return 'Remove the control characters (line breaks, tabs and the like).';
   const n = length(text);
+  return n > LIMITS.externalId ? `At most ${LIMITS.externalId} characters (this one has ${n}).` : null;
+}
+
+/** A search of the Recipients view: a literal prefix, not trimmed, as the server takes it. */
+export function checkSearch(value: string): Problem {
+  if (CONTROL.test(value)) return 'Remove the control characters (tabs and the like).';
+  const n = length(value);
   return n > LIMITS.externalId ? `At most ${LIMITS.externalId} characters (this one has ${n}).` : null;
 }
 

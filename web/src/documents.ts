@@ -34,6 +34,53 @@ export const DashboardCreateChannel = graphql(`
   }
 `);
 
+// The Channels page: each channel with its recipients now (a count the other pages do not pay for).
+export const DashboardChannelsWithCounts = graphql(`
+  query DashboardChannelsWithCounts {
+    channels { id slug name createdAt recipientCount }
+  }
+`);
+
+export const DashboardUpdateChannel = graphql(`
+  mutation DashboardUpdateChannel($input: UpdateChannelInput!) {
+    updateChannel(input: $input) { id slug name }
+  }
+`);
+
+export const DashboardDeleteChannel = graphql(`
+  mutation DashboardDeleteChannel($id: ID!) {
+    deleteChannel(id: $id) { id }
+  }
+`);
+
+export const DashboardRecipients = graphql(`
+  query DashboardRecipients($first: Int, $after: String, $channel: String, $search: String) {
+    recipients(first: $first, after: $after, channel: $channel, search: $search) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id externalId createdAt channels { slug name } } }
+    }
+  }
+`);
+
+export const DashboardUpdateRecipient = graphql(`
+  mutation DashboardUpdateRecipient($input: UpdateRecipientInput!) {
+    updateRecipient(input: $input) { id externalId channels { slug name } }
+  }
+`);
+
+export const DashboardDeleteRecipient = graphql(`
+  mutation DashboardDeleteRecipient($id: ID!) {
+    deleteRecipient(id: $id) { id }
+  }
+`);
+
+export const DashboardUpsertRecipients = graphql(`
+  mutation DashboardUpsertRecipients($input: UpsertRecipientsInput!) {
+    upsertRecipients(input: $input) { created updated }
+  }
+`);
+
 export const DashboardCreateApiKey = graphql(`
   mutation DashboardCreateApiKey($input: CreateApiKeyInput!) {
     createApiKey(input: $input) { secret apiKey { id name prefix } }
@@ -118,4 +165,69 @@ export const PreviewInboxEvents = graphql(`
 
 export const PreviewInboxItem = graphql(`
   fragment PreviewInboxItem on InboxItem { id title body channels createdAt seenAt readAt archivedAt }
+`);
+
+// The Webhooks view: endpoints, their changes, and each endpoint's attempt log.
+export const DashboardWebhookEndpoints = graphql(`
+  query DashboardWebhookEndpoints {
+    webhookEndpoints { ...DashboardWebhookEndpoint }
+  }
+`);
+
+export const DashboardWebhookEndpoint = graphql(`
+  fragment DashboardWebhookEndpoint on WebhookEndpoint {
+    id
+    url
+    description
+    channels { id slug name }
+    events
+    enabled
+    disabledReason
+    createdAt
+    lastSuccessAt
+    failingSince
+    previousSecretExpiresAt
+  }
+`);
+
+export const DashboardCreateWebhookEndpoint = graphql(`
+  mutation DashboardCreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) { secret endpoint { id url } }
+  }
+`);
+
+export const DashboardUpdateWebhookEndpoint = graphql(`
+  mutation DashboardUpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
+    updateWebhookEndpoint(input: $input) { id enabled disabledReason }
+  }
+`);
+
+export const DashboardDeleteWebhookEndpoint = graphql(`
+  mutation DashboardDeleteWebhookEndpoint($id: ID!) {
+    deleteWebhookEndpoint(id: $id) { id }
+  }
+`);
+
+export const DashboardRollWebhookSecret = graphql(`
+  mutation DashboardRollWebhookSecret($input: RollWebhookEndpointSecretInput!) {
+    rollWebhookEndpointSecret(input: $input) { secret endpoint { id previousSecretExpiresAt } }
+  }
+`);
+
+export const DashboardSendWebhookTestEvent = graphql(`
+  mutation DashboardSendWebhookTestEvent($input: SendWebhookTestEventInput!) {
+    sendWebhookTestEvent(input: $input) { eventId }
+  }
+`);
+
+export const DashboardWebhookAttempts = graphql(`
+  query DashboardWebhookAttempts($id: ID!, $first: Int, $after: String) {
+    webhookEndpoint(id: $id) {
+      id
+      attempts(first: $first, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id eventId eventType status attempt responseStatus durationMs error createdAt nextAttemptAt } }
+      }
+    }
+  }
 `);

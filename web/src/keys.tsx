@@ -1,5 +1,5 @@
 // The API Keys page: every key, and the dialogs that create, edit, roll and revoke them.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { RequestError, request } from './api.ts';
 import { AuditDialog } from './audit-trail.tsx';
 import { Dialog } from './dialog.tsx';
@@ -10,6 +10,7 @@ import type { DashboardApiKeysQuery, DashboardChannelsQuery } from './generated/
 import { KeyForm } from './key-form.tsx';
 import { SecretDialog } from './secret-dialog.tsx';
 import { UsageChart } from './usage-chart.tsx';
+import { useModal } from './use-modal.ts';
 
 type Key = DashboardApiKeysQuery['apiKeys'][number];
 type Channel = DashboardChannelsQuery['channels'][number];
@@ -29,7 +30,6 @@ interface PageProps {
 export function ApiKeysPage({ channels, onUnauthenticated }: PageProps) {
   const [keys, setKeys] = useState<Key[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [modal, setModal] = useState<Modal | null>(null);
 
   const load = async () => {
     try {
@@ -44,29 +44,7 @@ export function ApiKeysPage({ channels, onUnauthenticated }: PageProps) {
     load();
   }, []);
 
-  // Focus goes back to the control that opened the first dialog (Create API Key
-  // stays the opener through the secret dialog); if it is gone, to the heading.
-  const opener = useRef<HTMLElement | null>(null);
-  const open = (next: Modal) => {
-    opener.current ??= document.activeElement as HTMLElement | null;
-    setModal(next);
-  };
-  const restoreFocus = () =>
-    requestAnimationFrame(() => {
-      const element = opener.current;
-      opener.current = null;
-      if (element?.isConnected) element.focus();
-      else document.querySelector<HTMLElement>('main h1')?.focus();
-    });
-  const close = () => {
-    setModal(null);
-    restoreFocus();
-  };
-  const changed = async (next: Modal | null = null) => {
-    setModal(next);
-    await load();
-    if (!next) restoreFocus();
-  };
+  const { modal, open, close, changed } = useModal<Modal>(load);
 
   return (
     <>

@@ -1,5 +1,6 @@
 // The Herald dashboard: sign in with a member token, then the API Keys, Channels,
-// Messages and Inbox preview pages, one hash route each.
+// Recipients, Messages, Inbox preview and Webhooks pages, one hash route each
+// (#/recipients?channel=marketing&search=user- carries the Recipients view's filters).
 import { render } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { RequestError, request, session } from './api.ts';
@@ -11,13 +12,24 @@ import { InboxPreviewPage } from './inbox-preview.tsx';
 import { ApiKeysPage } from './keys.tsx';
 import { MessagesPage } from './messages.tsx';
 import { recentRecipients } from './recent-recipients.ts';
+import { RecipientsPage } from './recipients.tsx';
+import { WebhooksPage } from './webhooks.tsx';
 
-const PAGES = { keys: 'API Keys', channels: 'Channels', messages: 'Messages', inbox: 'Inbox preview' } as const;
+const PAGES = {
+  keys: 'API Keys',
+  channels: 'Channels',
+  recipients: 'Recipients',
+  messages: 'Messages',
+  inbox: 'Inbox preview',
+  webhooks: 'Webhooks',
+} as const;
 type Page = keyof typeof PAGES;
 const pageFromHash = (): Page => {
-  const name = location.hash.replace(/^#\//, '');
+  const name = location.hash.replace(/^#\//, '').split('?')[0];
   return Object.hasOwn(PAGES, name) ? (name as Page) : 'keys';
 };
+/** The part of the hash after "?": a page's own state (the Recipients view's filters). */
+const queryFromHash = () => location.hash.split('?')[1] ?? '';
 
 function App() {
   const [token, setToken] = useState(session.get());
@@ -45,6 +57,7 @@ function App() {
 
 function Dashboard({ signOut }: { signOut: (message?: string | null) => void }) {
   const [page, setPage] = useState<Page>(pageFromHash());
+  const [query, setQuery] = useState(queryFromHash());
   const [channels, setChannels] = useState<DashboardChannelsQuery['channels'] | null>(null);
   const unauthenticated = (e: RequestError) => signOut(`Signed out: ${e.message}`);
 
@@ -57,7 +70,10 @@ function Dashboard({ signOut }: { signOut: (message?: string | null) => void }) 
   };
   useEffect(() => {
     loadChannels();
-    const onHash = () => setPage(pageFromHash());
+    const onHash = () => {
+      setPage(pageFromHash());
+      setQuery(queryFromHash());
+    };
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);
@@ -91,9 +107,14 @@ function Dashboard({ signOut }: { signOut: (message?: string | null) => void }) 
       </header>
       <main id="main">
         {page === 'keys' && <ApiKeysPage channels={channels ?? []} onUnauthenticated={unauthenticated} />}
-        {page === 'channels' && <ChannelsPage channels={channels} onCreated={loadChannels} />}
+        {page === 'channels' && <ChannelsPage onChanged={loadChannels} onUnauthenticated={unauthenticated} />}
+        {page === 'recipients' && (
+          // A link with other filters (from the Channels page) starts the view afresh.
+          <RecipientsPage key={query} query={query} channels={channels} onUnauthenticated={unauthenticated} />
+        )}
         {page === 'messages' && <MessagesPage onUnauthenticated={unauthenticated} />}
         {page === 'inbox' && <InboxPreviewPage onUnauthenticated={unauthenticated} />}
+        {page === 'webhooks' && <WebhooksPage channels={channels ?? []} onUnauthenticated={unauthenticated} />}
       </main>
     </>
   );

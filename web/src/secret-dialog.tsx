@@ -1,4 +1,5 @@
-// A secret shown once, after Create API Key and after Roll. Closing before the
+// A secret shown once: an API key's (after Create API Key and after Roll) or a
+// webhook endpoint's signing secret (after Add Endpoint and after Roll secret). Closing before the
 // secret was copied (Done, or Escape) asks first: it cannot be shown again.
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { Dialog } from './dialog.tsx';
@@ -8,9 +9,11 @@ interface SecretDialogProps {
   secret: string;
   rolled: boolean;
   onDone: () => void;
+  /** The dialog's title, when it is not an API key's secret. */
+  title?: string;
 }
 
-export function SecretDialog({ name, secret, rolled, onDone }: SecretDialogProps) {
+export function SecretDialog({ name, secret, rolled, onDone, title }: SecretDialogProps) {
   const id = useId();
   const [copied, setCopied] = useState(false);
   const [status, setStatus] = useState('');
@@ -40,7 +43,7 @@ export function SecretDialog({ name, secret, rolled, onDone }: SecretDialogProps
 
   return (
     <Dialog
-      title={rolled ? `New secret for ${name}` : `API Key ${name} created`}
+      title={title ?? (rolled ? `New secret for ${name}` : `API Key ${name} created`)}
       onClose={onDone}
       // Escape asks (and, asked again, goes back to the secret) until the secret is copied.
       onEscape={copied ? undefined : () => setAsking((now) => !now)}
