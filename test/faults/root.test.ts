@@ -123,7 +123,7 @@ describe.skipIf(!asRoot)('as root', () => {
     })
       .split('\0')
       .filter(Boolean);
-    for (const file of [...tracked, 'src/generated', 'test/generated', 'web/dist']) {
+    for (const file of [...tracked, 'src/generated', 'test/generated', 'web/src/generated', 'clients/generated', 'web/dist']) {
       await mkdir(dirname(join(clone, file)), { recursive: true });
       await cp(join(PROJECT_DIR, file), join(clone, file), { recursive: true }).catch(() => {});
     }
