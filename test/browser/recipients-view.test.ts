@@ -394,7 +394,8 @@ describe('the Recipients view', () => {
     await tabTo(page, 'Import CSV');
     await page.keyboard.press('Enter');
     await pw(dialog().getByLabel('CSV file')).toBeFocused();
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    // Space on the focused file input (pressed through its locator, so that a late re-render cannot move the key elsewhere).
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), dialog().getByLabel('CSV file').press('Space')]);
     await chooser.setFiles(csv('vip.csv', 'vip-2,marketing\nvip-3,ops\n'));
     await tabTo(page, 'Import 2 recipients');
     await page.keyboard.press('Enter');
