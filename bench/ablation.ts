@@ -45,12 +45,18 @@ export function combine(slices: LoadResult[]): LoadResult {
   };
 }
 
-/** One workload on two servers in alternating slices: a b, b a, a b, b a. */
+/** Load before the slices: a server started for the comparison must be as warm (JIT, prepared statements) as one that ran for minutes. */
+const WARMUP_SECONDS = 5;
+
+/** One workload on two servers in alternating slices: a b, b a, a b, b a, after a warm-up of each. */
 export async function alternate(
   [a, workloadA]: [Server, Workload],
   [b, workloadB]: [Server, Workload],
   settings: LoadSettings,
 ): Promise<[LoadResult, LoadResult]> {
+  const warmup = { ...settings, seconds: WARMUP_SECONDS, warmupSeconds: 1 };
+  await measureLoad(workloadA, warmup);
+  await measureLoad(workloadB, warmup);
   const slice = { ...settings, seconds: Math.max(1, Math.round(settings.seconds / SLICES)), warmupSeconds: 1 };
   const results: [LoadResult[], LoadResult[]] = [[], []];
   for (let i = 0; i < SLICES; i += 1) {
