@@ -347,9 +347,10 @@ async function webhookRows(): Promise<void> {
 }
 
 /**
- * The ablation table: beside the full server, each feature's server without it
- * (HERALD_ABLATE), stock Yoga with the floor's SQL, and the floor, each measured
- * against the full server in alternating slices on the same database.
+ * The ablation table: for each feature, a fresh full server and a fresh server
+ * without it (HERALD_ABLATE), measured in alternating slices on the same
+ * database; stock Yoga with the floor's SQL and the floor are measured against
+ * a fresh full server the same way.
  */
 async function ablationRows(): Promise<void> {
   const database = await createTempDatabase(adminUrl);
@@ -357,19 +358,21 @@ async function ablationRows(): Promise<void> {
   await withCleanup(database.drop, async () => {
     await seedDatabase(database.url);
     const env = { REDIS_URL: redisUrl };
-    await withServer(startHerald('herald-full', database.url, [], env), async (full) => {
-      const keys = await createBenchKeys(full.url);
-      const workloads = {
-        send: (url: string) => send(url, keys.send),
-        'typename-key': (url: string) => typename(url, keys.send),
-      };
-      const compare = (
-        name: Comparison['name'],
-        description: string,
-        start: () => Promise<Server>,
-        measured: Comparison['workload'][] = ['send', 'typename-key'],
-      ) =>
-        step(`without ${name}`, () =>
+    // The keys, made once through a server of their own; each comparison then starts a fresh full
+    // server beside its variant, so that both are equally new (JIT, V8's compiler threads, first statements).
+    const keys = await withServer(startHerald('herald-setup', database.url, [], env), (setup) => createBenchKeys(setup.url));
+    const workloads = {
+      send: (url: string) => send(url, keys.send),
+      'typename-key': (url: string) => typename(url, keys.send),
+    };
+    const compare = (
+      name: Comparison['name'],
+      description: string,
+      start: () => Promise<Server>,
+      measured: Comparison['workload'][] = ['send', 'typename-key'],
+    ) =>
+      step(`without ${name}`, () =>
+        withServer(startHerald('herald-full', database.url, [], env), (full) =>
           withServer(start(), async (other) => {
             for (const workload of measured) {
               const make = workloads[workload];
@@ -382,17 +385,17 @@ async function ablationRows(): Promise<void> {
               );
             }
           }),
-        );
-      for (const feature of Object.keys(ABLATABLE) as Feature[]) {
-        await compare(feature, ABLATABLE[feature], () =>
-          startHerald(`herald-without-${feature}`, database.url, [], { ...env, HERALD_ABLATE: feature }),
-        );
-      }
-      const other = (script: string) => () => startServer(script, target(script), { DATABASE_URL: database.url, NODE_ENV: 'production' });
-      await compare('yoga-sql', 'stock graphql-yoga (SDL schema) running the floor SQL', other('yoga-sql'));
-      await compare('floor', 'node:http + pg running the same statements', other('floor-send'), ['send']);
-      await compare('floor', 'node:http + pg running the same statements', other('floor-typename-key'), ['typename-key']);
-    });
+        ),
+      );
+    for (const feature of Object.keys(ABLATABLE) as Feature[]) {
+      await compare(feature, ABLATABLE[feature], () =>
+        startHerald(`herald-without-${feature}`, database.url, [], { ...env, HERALD_ABLATE: feature }),
+      );
+    }
+    const other = (script: string) => () => startServer(script, target(script), { DATABASE_URL: database.url, NODE_ENV: 'production' });
+    await compare('yoga-sql', 'stock graphql-yoga (SDL schema) running the floor SQL', other('yoga-sql'));
+    await compare('floor', 'node:http + pg running the same statements', other('floor-send'), ['send']);
+    await compare('floor', 'node:http + pg running the same statements', other('floor-typename-key'), ['typename-key']);
   });
   const summary = summarizeAblation(settings, comparisons);
   await writeAblation(summary);
