@@ -111,7 +111,10 @@ export interface WebhookWorkerOptions {
 }
 
 function workerLogger(logger: Logger): WorkerLogger {
-  return new WorkerLogger(() => (level, message) => {
+  return new WorkerLogger(() => (level, message, meta) => {
+    // A database that cannot serve is an outage, which the application logs once when it starts and once when it
+    // ends (src/db/outage.ts): graphile-worker's own retries (its listener, its polls) add no line per try.
+    if (classifyDatabaseFailure((meta as { error?: unknown } | undefined)?.error)) return;
     if (level === 'error') logger.error(`webhook queue: ${message}`);
     else if (level === 'warning') logger.warn(`webhook queue: ${message}`);
   });
