@@ -104,6 +104,7 @@ describe('the API Keys page, in detail', () => {
       }
 
       await page.keyboard.press('Escape');
+      await pw(question.getByRole('button', { name: 'Go back' })).toBeFocused();
       await tabTo(page, 'Close without copying');
       await page.keyboard.press('Enter');
       await pw(dialog()).toHaveCount(0);

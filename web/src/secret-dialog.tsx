@@ -1,7 +1,7 @@
 // A secret shown once: an API key's (after Create API Key and after Roll) or a
 // webhook endpoint's signing secret (after Add Endpoint and after Roll secret). Closing before the
 // secret was copied (Done, or Escape) asks first: it cannot be shown again.
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Dialog } from './dialog.tsx';
 
 interface SecretDialogProps {
@@ -23,7 +23,9 @@ export function SecretDialog({ name, secret, rolled, onDone, title }: SecretDial
   const asked = useRef(false);
 
   // Focus follows the question: onto "Go back" when it appears, onto Copy when it goes.
-  useEffect(() => {
+  // A layout effect moves it in the same task as the render, so a key pressed
+  // right after Escape (a fast Tab) starts from where focus belongs.
+  useLayoutEffect(() => {
     if (asking) goBack.current?.focus();
     else if (asked.current) copyButton.current?.focus();
     asked.current = asking;
