@@ -387,15 +387,20 @@ async function ablationRows(): Promise<void> {
           }),
         ),
       );
-    for (const feature of Object.keys(ABLATABLE) as Feature[]) {
+    // BENCH_ABLATE=metrics,yoga-sql,…: only those rows (a quick look at a few).
+    const chosen = process.env.BENCH_ABLATE?.split(',').map((name) => name.trim());
+    const wanted = (name: string) => !chosen || chosen.includes(name);
+    for (const feature of (Object.keys(ABLATABLE) as Feature[]).filter(wanted)) {
       await compare(feature, ABLATABLE[feature], () =>
         startHerald(`herald-without-${feature}`, database.url, [], { ...env, HERALD_ABLATE: feature }),
       );
     }
     const other = (script: string) => () => startServer(script, target(script), { DATABASE_URL: database.url, NODE_ENV: 'production' });
-    await compare('yoga-sql', 'stock graphql-yoga (SDL schema) running the floor SQL', other('yoga-sql'));
-    await compare('floor', 'node:http + pg running the same statements', other('floor-send'), ['send']);
-    await compare('floor', 'node:http + pg running the same statements', other('floor-typename-key'), ['typename-key']);
+    if (wanted('yoga-sql')) await compare('yoga-sql', 'stock graphql-yoga (SDL schema) running the floor SQL', other('yoga-sql'));
+    if (wanted('floor')) {
+      await compare('floor', 'node:http + pg running the same statements', other('floor-send'), ['send']);
+      await compare('floor', 'node:http + pg running the same statements', other('floor-typename-key'), ['typename-key']);
+    }
   });
   const summary = summarizeAblation(settings, comparisons);
   await writeAblation(summary);
