@@ -32,19 +32,26 @@ export async function startDashboard(env: Record<string, string> = {}): Promise<
     NODE_ENV: 'development',
     ...env,
   });
-  await waitUntilReady(server, 90_000);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // A server whose browser never came (no Chromium, a failed launch) is stopped, not left running.
+  let browser: Browser;
+  try {
+    await waitUntilReady(server, 90_000);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  } catch (error) {
+    await stop(server);
+    throw error;
+  }
   const base = server.url('');
   return {
     server,
