@@ -106,7 +106,7 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
   const channelIds = target.kind === 'ALL' ? [] : target.channels.map((c) => c.id);
   const channelSlugs = target.kind === 'ALL' ? [] : target.channels.map((c) => c.slug).sort();
   const scope = currentScope();
-  if (scope?.signal.aborted) throw scope.signal.reason;
+  if (scope?.stopped) throw scope.stopped;
   const deadline = databaseDeadline(scope);
   // The channel ids as values: the planner reads each channel's size from its
   // statistics and looks up small channels by index even beside a huge one.

@@ -9,7 +9,7 @@
 // Probes, metrics and event streams (long-lived subscriptions) are neither
 // counted nor cut.
 import type { Plugin } from 'graphql-yoga';
-import { deadlinePassed, type WorkScope, withinScope } from '../db/deadline.ts';
+import { deadlinePassed, Scope, withinScope } from '../db/deadline.ts';
 import { RequestAbandonedError } from '../db/outage.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import { stateOf } from '../request-state.ts';
@@ -17,9 +17,7 @@ import { stateOf } from '../request-state.ts';
 /** How long after its deadline a request whose work did not stop is answered anyway. */
 const GRACE_MS = 500;
 
-class RequestScope implements WorkScope {
-  private readonly controller = new AbortController();
-  readonly signal = this.controller.signal;
+class RequestScope extends Scope {
   private timer: NodeJS.Timeout | undefined;
   private lateTimer: NodeJS.Timeout | undefined;
   private onLate: (why: 'deadline' | 'client') => void = () => {};
@@ -33,15 +31,16 @@ class RequestScope implements WorkScope {
 
   constructor(
     private readonly client: AbortSignal,
-    public deadline: number,
+    deadline: number,
   ) {
+    super(deadline);
     this.arm();
     if (client.aborted) this.clientLeft();
     else client.addEventListener('abort', this.clientLeft, { once: true });
   }
 
   private readonly clientLeft = () => {
-    this.controller.abort(new RequestAbandonedError());
+    this.stop(new RequestAbandonedError());
     this.onLate('client');
   };
 
@@ -49,7 +48,7 @@ class RequestScope implements WorkScope {
     clearTimeout(this.timer);
     this.timer = setTimeout(
       () => {
-        this.controller.abort(deadlinePassed());
+        this.stop(deadlinePassed());
         this.lateTimer = setTimeout(this.onLate, GRACE_MS, 'deadline');
       },
       Math.max(0, this.deadline - Date.now()),
@@ -58,7 +57,7 @@ class RequestScope implements WorkScope {
 
   /** A shutdown needs the request answered sooner. */
   endBy(deadline: number) {
-    if (deadline >= this.deadline || this.signal.aborted) return;
+    if (deadline >= this.deadline || this.stopped) return;
     this.deadline = deadline;
     this.arm();
   }

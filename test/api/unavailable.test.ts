@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { generateSecret } from '../../src/auth/api-keys.ts';
 import { sendMessage } from '../../src/data/messages.ts';
 import { UsageCounter } from '../../src/data/usage.ts';
-import { withinScope } from '../../src/db/deadline.ts';
+import { Scope, withinScope } from '../../src/db/deadline.ts';
 import { openDatabase } from '../../src/db/index.ts';
 import { RequestAbandonedError } from '../../src/db/outage.ts';
 import { createHerald, type Herald } from '../../src/yoga.ts';
@@ -141,12 +141,10 @@ describe('send stops once its request is over', () => {
 
   test('a client that left before the statement: it never starts', async ({ account, herald }) => {
     const { request, written } = await setup(herald, account);
-    const controller = new AbortController();
-    controller.abort(new RequestAbandonedError());
+    const left = new Scope(Date.now() + 10_000);
+    left.stop(new RequestAbandonedError());
     const { count } = await herald.countStatements(() =>
-      expect(
-        withinScope({ signal: controller.signal, deadline: Date.now() + 10_000 }, () => sendMessage(herald.db.sql, request)),
-      ).rejects.toThrow(RequestAbandonedError),
+      expect(withinScope(left, () => sendMessage(herald.db.sql, request))).rejects.toThrow(RequestAbandonedError),
     );
     expect(count).toBe(0);
     expect(await written()).toBe(0);
@@ -158,13 +156,13 @@ describe('send stops once its request is over', () => {
   }) => {
     const { request, written } = await setup(herald, account);
     // Not aborted yet here (as when the statement was already on its way), but its deadline has passed.
-    const late = { signal: new AbortController().signal, deadline: Date.now() - 1_000 };
+    const late = new Scope(Date.now() - 1_000);
     await expect(withinScope(late, () => sendMessage(herald.db.sql, request))).rejects.toThrow(
       /deadline passed before send reached the database/,
     );
     expect(await written()).toBe(0);
     // In time, it is sent.
-    const inTime = { signal: new AbortController().signal, deadline: Date.now() + 10_000 };
+    const inTime = new Scope(Date.now() + 10_000);
     expect((await withinScope(inTime, () => sendMessage(herald.db.sql, request))).kind).toBe('sent');
     expect(await written()).toBe(1);
   });
