@@ -26,6 +26,7 @@ import {
   memberToken,
   NARROW,
   openTab,
+  POLL,
   pw,
   signIn,
   startDashboard,
@@ -197,12 +198,10 @@ describe('the Channels page', () => {
     expect(bob.channels.map((c: { slug: string }) => c.slug)).toEqual(['marketing']);
     // The other pages' channels are read again: the Recipients filter no longer offers it.
     await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Recipients' }).click();
-    expect(await page.getByLabel('Channel', { exact: true }).locator('option').allInnerTexts()).toEqual([
-      'All channels',
-      LONG_SLUG,
-      'marketing',
-      'ops',
-    ]);
+    // The filter's options come with the view's first read: wait for them.
+    await expect
+      .poll(() => page.getByLabel('Channel', { exact: true }).locator('option').allInnerTexts(), POLL)
+      .toEqual(['All channels', LONG_SLUG, 'marketing', 'ops']);
     await openChannels();
   });
 

@@ -21,6 +21,7 @@ import {
   memberToken,
   NARROW,
   openTab,
+  POLL,
   pw,
   shownSecret,
   signIn,
@@ -109,7 +110,7 @@ describe('the Webhooks view', () => {
       .getByRole('radio', { name: /Only these channels/ })
       .check();
     // The account's channels, one checkbox each.
-    expect(await dialog().locator('.check').allInnerTexts()).toEqual(['billing', 'marketing']);
+    await expect.poll(() => dialog().locator('.check').allInnerTexts(), POLL).toEqual(['billing', 'marketing']);
     await dialog().getByRole('checkbox', { name: 'marketing' }).check();
     await dialog().getByRole('button', { name: 'Add Endpoint' }).click();
 
