@@ -343,6 +343,7 @@ describe('the Webhooks view', () => {
     await pw(dialog().getByRole('heading', { name: 'Endpoint added' })).toBeVisible();
     await tabTo(page, 'Copy');
     await page.keyboard.press('Enter');
+    await pw(dialog().getByRole('status')).toHaveText('Copied to the clipboard.');
     await tabTo(page, 'Done');
     await page.keyboard.press('Enter');
     await pw(dialog()).toBeHidden();

@@ -31,17 +31,29 @@ export function SecretDialog({ name, secret, rolled, onDone, title }: SecretDial
     asked.current = asking;
   }, [asking]);
 
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopied(true);
-      setAsking(false);
-      setStatus('Copied to the clipboard.');
-    } catch {
-      setStatus('Copying failed: select the secret and copy it.');
-    }
+  // A copy still being written when Done is pressed (Copy, then Done at once) is waited for.
+  const copying = useRef<Promise<void> | null>(null);
+  const copiedNow = useRef(false);
+  const markCopied = () => {
+    copiedNow.current = true;
+    setCopied(true);
   };
-  const done = () => (copied ? onDone() : setAsking(true));
+  const copy = () => {
+    copying.current = navigator.clipboard.writeText(secret).then(
+      () => {
+        markCopied();
+        setAsking(false);
+        setStatus('Copied to the clipboard.');
+      },
+      () => setStatus('Copying failed: select the secret and copy it.'),
+    );
+    return copying.current;
+  };
+  const done = async () => {
+    await copying.current;
+    if (copiedNow.current) onDone();
+    else setAsking(true);
+  };
 
   return (
     <Dialog
@@ -67,7 +79,7 @@ export function SecretDialog({ name, secret, rolled, onDone, title }: SecretDial
             aria-describedby={`${id}-warning`}
             onFocus={(e) => e.currentTarget.select()}
             // Copied by hand (Ctrl+C, the context menu) counts too.
-            onCopy={() => setCopied(true)}
+            onCopy={markCopied}
           />
           <button type="button" ref={copyButton} onClick={copy}>
             Copy
