@@ -31,27 +31,25 @@ export function SecretDialog({ name, secret, rolled, onDone, title }: SecretDial
     asked.current = asking;
   }, [asking]);
 
-  // A copy still being written when Done is pressed (Copy, then Done at once) is waited for.
-  const copying = useRef<Promise<void> | null>(null);
-  const copiedNow = useRef(false);
-  const markCopied = () => {
-    copiedNow.current = true;
-    setCopied(true);
-  };
+  // The Copy button's write, resolving to whether it copied: Done pressed while it is
+  // still being written (Copy, then Done at once) waits for it.
+  const copying = useRef<Promise<boolean>>(Promise.resolve(false));
   const copy = () => {
     copying.current = navigator.clipboard.writeText(secret).then(
       () => {
-        markCopied();
+        setCopied(true);
         setAsking(false);
         setStatus('Copied to the clipboard.');
+        return true;
       },
-      () => setStatus('Copying failed: select the secret and copy it.'),
+      () => {
+        setStatus('Copying failed: select the secret and copy it.');
+        return false;
+      },
     );
-    return copying.current;
   };
   const done = async () => {
-    await copying.current;
-    if (copiedNow.current) onDone();
+    if (copied || (await copying.current)) onDone();
     else setAsking(true);
   };
 
@@ -79,7 +77,7 @@ export function SecretDialog({ name, secret, rolled, onDone, title }: SecretDial
             aria-describedby={`${id}-warning`}
             onFocus={(e) => e.currentTarget.select()}
             // Copied by hand (Ctrl+C, the context menu) counts too.
-            onCopy={markCopied}
+            onCopy={() => setCopied(true)}
           />
           <button type="button" ref={copyButton} onClick={copy}>
             Copy
