@@ -1,0 +1,58 @@
+// How the database plans send's work (prisma/migrations/*_trigger_plans): a
+// send's cost must not grow with the messages ever sent.
+import { Prisma } from '../../src/generated/prisma/client.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+
+/** Sequential scans of these tables so far in the current transaction. */
+const seqScansSQL = Prisma.sql`
+  SELECT relname, seq_scan::int FROM pg_stat_xact_user_tables WHERE relname IN ('Message', 'Recipient') ORDER BY relname`;
+
+/** Rolls back whatever the transaction wrote. */
+class RolledBack extends Error {}
+
+describe('statement plans', () => {
+  test('a delivery check finds its message and recipients by index, even when the planner favours scanning the tables', async ({
+    account,
+    herald,
+  }) => {
+    await account.channels('news');
+    await account.recipients('r', 2, ['news']);
+    const key = await account.key({ kind: 'ALL' });
+    const { id: accountId } = await herald.db.prisma.account.findUniqueOrThrow({ where: { slug: account.slug } });
+    const recipients = await herald.db.prisma.recipient.findMany({ where: { accountId }, select: { id: true } });
+    const found: Record<string, Record<string, number>> = {};
+    await herald.db.prisma
+      .$transaction(async (tx) => {
+        const scans = async () =>
+          Object.fromEntries(
+            (await tx.$queryRaw<{ relname: string; seq_scan: number }[]>(seqScansSQL)).map((r) => [r.relname, r.seq_scan]),
+          );
+        // What a connection that first planned the check while the tables were a few rows long sees: scans look cheaper.
+        await tx.$executeRaw`SET LOCAL random_page_cost = 10000`;
+        const deliver = async () => {
+          const [message] = await tx.$queryRaw<{ id: string; seq: bigint }[]>`
+            INSERT INTO "Message" ("accountId", "apiKeyId", title, body, "allRecipients", "recipientCount")
+            VALUES (${accountId}::uuid, ${key.id}::uuid, 't', 'b', true, ${recipients.length}) RETURNING id::text, seq`;
+          await tx.$executeRaw`
+            INSERT INTO "Delivery" ("messageId", "recipientId", "messageSeq")
+            SELECT ${message.id}::uuid, r, ${message.seq} FROM unnest(${recipients.map((r) => r.id)}::uuid[]) AS r`;
+        };
+        found.before = await scans();
+        await deliver();
+        found.checked = await scans();
+        // The control: the same check without the migration's setting does scan "Message" (so the counts above can show one).
+        await tx.$executeRaw`SAVEPOINT without_setting`;
+        await tx.$executeRaw`ALTER FUNCTION herald_delivery_references() RESET enable_seqscan`;
+        await deliver();
+        found.unset = await scans();
+        await tx.$executeRaw`ROLLBACK TO SAVEPOINT without_setting`;
+        throw new RolledBack();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof RolledBack)) throw error;
+      });
+    expect(found.checked).toEqual(found.before);
+    expect(found.unset.Message).toBeGreaterThan(found.checked.Message);
+    expect(await herald.db.prisma.message.count({ where: { accountId } })).toBe(0);
+  });
+});
