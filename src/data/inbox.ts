@@ -80,7 +80,6 @@ export async function itemsPage(
     WHERE d."recipientId" = ${recipient.recipientId}::uuid AND ${FILTERS[filter]}
       AND (${before?.toString() ?? null}::bigint IS NULL OR d."messageSeq" < ${before?.toString() ?? null}::bigint)
     ORDER BY d."messageSeq" DESC LIMIT ${take}`,
-    { prepare: true },
   );
   return rows.map(itemOf);
 }

@@ -47,8 +47,8 @@ export type SendOutcome =
   | { kind: 'reused' };
 
 /**
- * The columns send returns, named: a prepared statement keeps its result's
- * shape, so `*` would break running instances when a migration adds a column.
+ * The columns send returns, named: with `*`, a migration that adds a column
+ * would change what running instances of the previous release read.
  */
 const MESSAGE_COLUMNS = Prisma.raw(
   [
@@ -108,13 +108,9 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
   const scope = currentScope();
   if (scope?.stopped) throw scope.stopped;
   const deadline = databaseDeadline(scope);
-  // The channel ids as values: the planner reads each channel's size from its
-  // statistics and looks up small channels by index even beside a huge one.
-  // In id order: the deliveries' index grows at its right edge, not at random pages.
-  const recipients =
-    target.kind === 'ALL'
-      ? Prisma.sql`SELECT id FROM "Recipient" WHERE "accountId" = ${accountId}::uuid ORDER BY id`
-      : Prisma.sql`SELECT DISTINCT "recipientId" AS id FROM "RecipientChannel" WHERE "channelId" = ANY(${channelIds}::uuid[]) ORDER BY id`;
+  // The recipients, in id order, by a query planned for these channels (herald_send_targets,
+  // in the migrations): the rest of the statement keeps one plan for every send.
+  const recipients = Prisma.sql`SELECT id FROM herald_send_targets(${accountId}::uuid, ${target.kind === 'ALL' ? null : channelIds}::uuid[])`;
   // With an Idempotency-Key: a transaction-scoped advisory lock on the key tells a
   // retry that arrives while the first request runs (on any instance) to come back
   // later, and the unique record stops the rare one that slips between two statements.
@@ -246,7 +242,6 @@ export class MessageService {
         ${before === undefined ? Prisma.empty : Prisma.sql`AND m.seq < ${before.toString()}::bigint`}
         ${id === undefined ? Prisma.empty : Prisma.sql`AND m.id = ${id}::uuid`}
       ORDER BY m.seq DESC LIMIT ${take}`,
-      { prepare: true },
     );
     return rows.map((r) => r.id);
   }
@@ -272,7 +267,6 @@ export class MessageService {
     if (visible.kind === 'where') return this.scope.db.message.count({ where: visible.where });
     const [row] = await this.scope.shared.sql<{ count: number }>(
       Prisma.sql`SELECT count(*)::int AS count FROM "Message" m WHERE ${visible.condition}`,
-      { prepare: true },
     );
     return row.count;
   }

@@ -52,10 +52,9 @@ export function postgresPool(
   { max = 10, timeoutMs, outages }: { max?: number; timeoutMs: number; outages?: OutageTracker },
 ): DeadlinePool {
   const config = poolConfig(url);
-  // Prepared statements are planned for their values every time, as unnamed ones are: send
-  // relies on the planner seeing the channel ids (small channels by index beside a huge one).
   // No statement or lock wait outlasts a request's deadline, even outside a request (./deadline.ts).
-  const settings = ['plan_cache_mode=force_custom_plan', `statement_timeout=${timeoutMs}`, `lock_timeout=${timeoutMs}`];
+  // Which statements keep a plan and which are planned for their values: ./sql.ts.
+  const settings = [`statement_timeout=${timeoutMs}`, `lock_timeout=${timeoutMs}`];
   const options = [config.options, ...settings.map((setting) => `-c ${setting}`)].filter(Boolean).join(' ');
   const pool = new DeadlinePool({ ...config, options, max, connectionTimeoutMillis: timeoutMs, outages });
   // An idle connection the server closed (a restart, the embedded database stopping) is replaced, not fatal.

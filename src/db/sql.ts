@@ -1,12 +1,26 @@
 // Hand-written statements of the hot path, sent through pg itself: Prisma's raw
 // queries cost ~0.3 ms of CPU each in serialising arguments and results, as much
 // as the rest of key verification. Statements are composed with Prisma.sql (the
-// same values, never concatenated) and prepared once per connection.
+// same values, never concatenated).
+//
+// Planning, per statement:
+// - By default a statement is planned for its values every time (an unnamed
+//   statement, as Prisma's are): where the best plan depends on them (send's
+//   channels, small ones by index beside a huge one; a page's cursor), a plan
+//   kept for other values could cost a scan of a whole table.
+// - `prepare`: parsed once per connection, and PostgreSQL keeps one plan for
+//   every value once it is no worse than the plans made for values. Only for
+//   statements whose plan no value can change: those that find rows by a key
+//   (the API key by its secret's hash, a row by its id), and send, whose
+//   recipients are found by a function that plans its own query for each call.
+//   Planning each time would cost more than running them (measured with
+//   pg_stat_statements: the key statement 0.23 ms of planning against 0.04 ms
+//   of execution, send 0.33 ms against 0.3).
 import type pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { QueryObserver } from './adapters.ts';
 
-/** Runs a statement; `prepare`: under a name derived from its text, parsed and planned once per connection. */
+/** Runs a statement; `prepare`: under a name derived from its text, with a plan kept for every value (see above). */
 export type Sql = <T extends pg.QueryResultRow>(statement: Prisma.Sql, options?: { prepare?: boolean }) => Promise<T[]>;
 
 /** The PostgreSQL error of a broken unique constraint. */

@@ -1,7 +1,9 @@
-// How the database plans send's work (prisma/migrations/*_trigger_plans): a
-// send's cost must not grow with the messages ever sent.
+// How the database plans send's work (prisma/migrations/*_trigger_plans and
+// *_send_targets, src/db/sql.ts): a send's cost must not grow with the messages
+// ever sent, and the hot path's statements are not planned again on every request.
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
+import { dataOf } from '../support/herald.ts';
 
 /** Sequential scans of these tables so far in the current transaction. */
 const seqScansSQL = Prisma.sql`
@@ -54,5 +56,31 @@ describe('statement plans', () => {
     expect(found.checked).toEqual(found.before);
     expect(found.unset.Message).toBeGreaterThan(found.checked.Message);
     expect(await herald.db.prisma.message.count({ where: { accountId } })).toBe(0);
+  });
+
+  test('send and the key lookup keep one plan per connection rather than planning each request again', async ({ account, herald }) => {
+    await account.channels('news', 'alerts');
+    await account.recipients('r', 3, ['news']);
+    const key = await account.key({ kind: 'ALL' });
+    // One request at a time: the pool hands the connection last used to the next statement, this test's query included.
+    for (let i = 0; i < 12; i += 1)
+      expect(dataOf(await key.send([i % 2 ? 'news' : 'alerts'])).send.message.recipientCount).toBe(i % 2 ? 3 : 0);
+    const plans = async (like: string) => {
+      const rows = await herald.db.sql<{ generic_plans: number; custom_plans: number }>(
+        Prisma.sql`SELECT generic_plans::int, custom_plans::int FROM pg_prepared_statements WHERE statement LIKE ${like}`,
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      return rows.reduce((most, row) => (row.generic_plans + row.custom_plans > most.generic_plans + most.custom_plans ? row : most));
+    };
+    // PostgreSQL plans a prepared statement for its values five times, then keeps one plan for every value.
+    const send = await plans('%INSERT INTO "Message"%');
+    expect(send.custom_plans).toBeLessThanOrEqual(5);
+    expect(send.generic_plans).toBeGreaterThan(0);
+    // On PostgreSQL every request reads its key (the embedded database keeps verified keys in memory).
+    if (herald.dbKind === 'postgres') {
+      const lookup = await plans('%LEFT JOIN "ApiKey" k ON k."secretHash"%');
+      expect(lookup.custom_plans).toBeLessThanOrEqual(5);
+      expect(lookup.generic_plans).toBeGreaterThan(0);
+    }
   });
 });
