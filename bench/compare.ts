@@ -3,6 +3,7 @@
 // change, and dist/ after it) on one database, the send and typename-with-key
 // rows measured on both in alternating slices, as the ablation table does.
 // Keep the copy beside dist/ (same depth): the build finds its files relative to itself.
+// Rate limits in Redis, as a fleet runs; BENCH_REDIS_URL=off keeps them in PostgreSQL.
 import { alternate } from './ablation.ts';
 import { createTempDatabase } from './postgres.ts';
 import { seedDatabase } from './seed.ts';
@@ -16,7 +17,8 @@ const settings = { connections: 10, warmupSeconds: 1, seconds: Number(process.en
 const database = await createTempDatabase(process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
 try {
   await seedDatabase(database.url);
-  const env = { ...HERALD_ENV, DATABASE_URL: database.url, REDIS_URL: process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379' };
+  const redisUrl = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
+  const env = { ...HERALD_ENV, DATABASE_URL: database.url, ...(redisUrl === 'off' ? {} : { REDIS_URL: redisUrl }) };
   await withServer(startServer('before', before, env), (a) =>
     withServer(startServer('after', after, env), async (b) => {
       const keys = await createBenchKeys(a.url);

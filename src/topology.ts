@@ -69,7 +69,7 @@ function throttled(logger: Logger, message: string): (error: unknown) => void {
 function createRateLimiter(config: Config, db: Database, logger: Logger, single: boolean): RateLimiter {
   if (single) return new MemoryRateLimiter();
   // Redis when REDIS_URL is set (the cheaper: see the README), or else the database.
-  if (!config.redisUrl) return new PostgresRateLimiter(db.prisma);
+  if (!config.redisUrl) return new PostgresRateLimiter(db.sql);
   return new RedisRateLimiter(
     config.redisUrl,
     (error) =>

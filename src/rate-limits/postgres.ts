@@ -1,27 +1,33 @@
 // The per-key limit shared by a fleet that has no Redis: one row per key holding
 // its TAT, moved by a single conditional upsert on the database's clock, so
 // concurrent requests through any instance are counted one after the other.
-import type { PrismaClient } from '../db/index.ts';
+import type { Sql } from '../db/sql.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { PERIOD_MS, type RateDecision } from './gcra.ts';
 import type { RateLimiter } from './limiter.ts';
 
 export class PostgresRateLimiter implements RateLimiter {
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly db: PrismaClient) {
+  /** `sql`: the hot path's statements (src/db/sql.ts); the upsert is prepared, its plan kept. */
+  constructor(private readonly sql: Sql) {
     // A row whose TAT has passed says nothing a missing row does not: keys used once stay no longer.
     this.sweeper = setInterval(() => void this.sweep().catch(() => {}), 10 * 60_000);
     this.sweeper.unref();
   }
 
-  sweep(): Promise<number> {
-    return this.db.$executeRaw`DELETE FROM "KeyRateLimit" WHERE tat < extract(epoch FROM clock_timestamp()) * 1000`;
+  async sweep(): Promise<number> {
+    const [{ deleted }] = await this.sql<{ deleted: number }>(Prisma.sql`
+      WITH gone AS (DELETE FROM "KeyRateLimit" WHERE tat < extract(epoch FROM clock_timestamp()) * 1000 RETURNING 1)
+      SELECT count(*)::int AS deleted FROM gone`);
+    return deleted;
   }
 
   async take(keyId: string, limit: number): Promise<RateDecision> {
     const interval = PERIOD_MS / limit;
     // The same arithmetic as gcra() in ./gcra.ts: the row moves only when the request is allowed.
-    const [{ now, taken, stored }] = await this.db.$queryRaw<{ now: number; taken: number | null; stored: number | null }[]>`
+    const [{ now, taken, stored }] = await this.sql<{ now: number; taken: number | null; stored: number | null }>(
+      Prisma.sql`
       WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now),
       taken AS (
         INSERT INTO "KeyRateLimit" ("apiKeyId", tat) SELECT ${keyId}::uuid, now + ${interval}::float8 FROM clock
@@ -30,7 +36,9 @@ export class PostgresRateLimiter implements RateLimiter {
         RETURNING tat
       )
       SELECT (SELECT now FROM clock) AS now, (SELECT tat FROM taken) AS taken,
-             (SELECT tat FROM "KeyRateLimit" WHERE "apiKeyId" = ${keyId}::uuid) AS stored`;
+             (SELECT tat FROM "KeyRateLimit" WHERE "apiKeyId" = ${keyId}::uuid) AS stored`,
+      { prepare: true },
+    );
     if (taken !== null) {
       return {
         allowed: true,

@@ -38,11 +38,11 @@ describe('rate-limit stores', () => {
   });
 
   test('PostgreSQL (and the embedded database): one conditional upsert per request', async ({ herald }) => {
-    expect(await burst(new PostgresRateLimiter(herald.db.prisma))).toEqual(EXPECTED);
+    expect(await burst(new PostgresRateLimiter(herald.db.sql))).toEqual(EXPECTED);
   });
 
   test('PostgreSQL under concurrency: exactly the limit passes', async ({ herald }) => {
-    const limiter = new PostgresRateLimiter(herald.db.prisma);
+    const limiter = new PostgresRateLimiter(herald.db.sql);
     const key = randomUUID();
     const decisions = await Promise.all(Array.from({ length: 20 }, () => limiter.take(key, 7)));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(7);
