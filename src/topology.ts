@@ -124,7 +124,7 @@ export async function createTopology({ config, db, logger, usageFlushMs }: Topol
   );
   const limiter = createRateLimiter(config, db, logger, single);
   const bus = createBus(config, db, logger, single);
-  const hub = new InboxHub(db.sql, config.streams, throttled(logger, 'delivering inbox events failed'));
+  const hub = new InboxHub(db.sql, bus, config.streams, throttled(logger, 'delivering inbox events failed'));
   const tokens = new RecipientTokens(db.prisma);
   await bus.start(hub.handle);
   hub.start();

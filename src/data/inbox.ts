@@ -197,7 +197,7 @@ export class InboxService {
   }
 
   /** The live inbox: refused here, before it opens, when the instance or the recipient is at its stream limit. */
-  stream(after: bigint | undefined): AsyncIterable<InboxEvent> {
+  stream(after: bigint | undefined): Promise<AsyncIterable<InboxEvent>> {
     return openInboxStream(this.scope.shared.hub, this.scope.shared.sql, this.recipient, after);
   }
 

@@ -3,8 +3,12 @@
 // count; each instance then finds, in one statement, which of the recipients
 // it holds streams for the message reached (src/realtime/hub.ts). Carried by
 // Redis pub/sub (./redis-bus.ts) or PostgreSQL LISTEN/NOTIFY (./postgres-bus.ts);
-// src/topology.ts picks one. Delivery is at most once: a client that missed
-// an event resumes its stream with `after`, which replays from the database.
+// src/topology.ts picks one. An account's events go to a channel of its own,
+// which an instance follows only while it holds streams of that account: a
+// send reaches the instances that have someone to tell, not the whole fleet
+// (and not its own instance, which has no one most of the time). Delivery is
+// at most once: a client that missed an event resumes its stream with `after`,
+// which replays from the database.
 
 export type BusEvent =
   | { type: 'message.sent'; accountId: string; messageId: string; seq: string }
@@ -20,23 +24,45 @@ export type BusEvent =
   | { type: 'recipient.deleted'; accountId: string; recipientId: string };
 
 export interface Bus {
-  /** Sends to every instance (this one included). Never throws and never waits: a failure is logged by the bus. */
+  /** Sends to every instance that follows the event's account (this one included). Never throws and never waits: a failure is logged by the bus. */
   publish(event: BusEvent): void;
-  /** Starts listening; resolves once events published from then on reach `handler`. */
+  /** Connects; the events of the accounts followed from then on reach `handler`. */
   start(handler: (event: BusEvent) => void): Promise<void>;
+  /**
+   * Follows an account's channel: resolves once its events published from then
+   * on reach the handler, or after FOLLOW_WAIT_MS when the bus does not answer
+   * (its events then arrive once it does). Not counted: the hub follows an
+   * account once, however many streams it holds of it.
+   */
+  follow(accountId: string): Promise<void>;
+  unfollow(accountId: string): void;
   close(): Promise<void>;
 }
 
-/** The Redis channel, and the PostgreSQL NOTIFY channel. */
-export const BUS_CHANNEL = 'herald_events';
+/** How long following an account waits for the bus before the stream opens anyway. */
+export const FOLLOW_WAIT_MS = 2_000;
+
+const CHANNEL_PREFIX = 'herald_events:';
+
+/** An account's Redis channel, and its PostgreSQL NOTIFY channel. */
+export const busChannel = (accountId: string) => `${CHANNEL_PREFIX}${accountId}`;
+
+/** Whether a channel is one of the bus's. */
+export const isBusChannel = (channel: string) => channel.startsWith(CHANNEL_PREFIX);
 
 const TYPES = new Set(['message.sent', 'inbox.updated', 'recipient.deleted']);
 
-/** A bus message as sent; null for anything else (another program's message on the channel). */
-export function decodeBusEvent(text: string): BusEvent | null {
+/** A bus message as sent on its account's channel; null for anything else (another program's message on a channel). */
+export function decodeBusEvent(channel: string, text: string): BusEvent | null {
   try {
     const event = JSON.parse(text) as BusEvent;
-    return event && typeof event === 'object' && TYPES.has(event.type) && typeof event.accountId === 'string' ? event : null;
+    return event &&
+      typeof event === 'object' &&
+      TYPES.has(event.type) &&
+      typeof event.accountId === 'string' &&
+      channel === busChannel(event.accountId)
+      ? event
+      : null;
   } catch {
     return null;
   }

@@ -1,13 +1,15 @@
 // This instance's open inbox streams, and what the fleet's events mean for
-// them. A send is one bus message: the hub asks, in one statement, which of
-// the recipients it holds streams for the message reached (with their counts),
-// reads the message once, and hands each stream its NEW event. Events are
-// handled one at a time, in the order the bus delivered them.
+// them. The hub follows the bus channel of every account it holds a stream (or
+// a recipient's connection) of, for as long as it does. A send is one bus
+// message: the hub asks, in one statement, which of the recipients it holds
+// streams for the message reached (with their counts), reads the message once,
+// and hands each stream its NEW event. Events are handled one at a time, in the
+// order the bus delivered them.
 
 import { existingRecipients, type InboxEvent, itemsByIds, messageItem, reachedAmong } from '../data/inbox.ts';
 import type { Sql } from '../db/sql.ts';
 import { RateLimitedError, ServiceUnavailableError } from '../errors.ts';
-import type { BusEvent } from './bus.ts';
+import type { Bus, BusEvent } from './bus.ts';
 
 /** One open stream, as the hub sees it. */
 export interface StreamHandle {
@@ -34,12 +36,15 @@ export class InboxHub {
   private readonly byAccount = new Map<string, Set<string>>();
   /** Told when a recipient is deleted: a WebSocket connection of its closes, with or without streams. */
   private readonly watchers = new Map<string, Set<() => void>>();
+  /** The accounts whose bus channel this instance follows: how many streams and watchers hold each. */
+  private readonly following = new Map<string, { holders: number; ready: Promise<void> }>();
   private open = 0;
   private queue: Promise<void> = Promise.resolve();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sql: Sql,
+    private readonly bus: Pick<Bus, 'follow' | 'unfollow'>,
     readonly limits: StreamLimits,
     /** Logs a failure of the hub or of a stream's replay (throttled by the topology). */
     readonly onError: (error: unknown) => void,
@@ -67,7 +72,8 @@ export class InboxHub {
     }
   }
 
-  attach(handle: StreamHandle): void {
+  /** Resolves once the events of the stream's account reach this instance (see Bus.follow). */
+  attach(handle: StreamHandle): Promise<void> {
     let streams = this.byRecipient.get(handle.recipientId);
     if (!streams) {
       streams = new Set();
@@ -79,14 +85,17 @@ export class InboxHub {
       }
       recipients.add(handle.recipientId);
     }
-    if (!streams.has(handle)) this.open += 1;
+    if (streams.has(handle)) return this.following.get(handle.accountId)?.ready ?? Promise.resolve();
+    this.open += 1;
     streams.add(handle);
+    return this.follow(handle.accountId);
   }
 
   detach(handle: StreamHandle): void {
     const streams = this.byRecipient.get(handle.recipientId);
     if (!streams?.delete(handle)) return;
     this.open -= 1;
+    this.unfollow(handle.accountId);
     if (streams.size > 0) return;
     this.byRecipient.delete(handle.recipientId);
     const recipients = this.byAccount.get(handle.accountId);
@@ -95,17 +104,41 @@ export class InboxHub {
   }
 
   /** Calls `onDeleted` once if the recipient is deleted (seen on the bus, or by the sweep); returns the way to stop watching. */
-  watch(recipientId: string, onDeleted: () => void): () => void {
+  watch(accountId: string, recipientId: string, onDeleted: () => void): () => void {
     let watchers = this.watchers.get(recipientId);
     if (!watchers) {
       watchers = new Set();
       this.watchers.set(recipientId, watchers);
     }
     watchers.add(onDeleted);
+    void this.follow(accountId);
+    let watching = true;
     return () => {
+      if (!watching) return;
+      watching = false;
+      this.unfollow(accountId);
       watchers.delete(onDeleted);
       if (watchers.size === 0 && this.watchers.get(recipientId) === watchers) this.watchers.delete(recipientId);
     };
+  }
+
+  private follow(accountId: string): Promise<void> {
+    let account = this.following.get(accountId);
+    if (!account) {
+      account = { holders: 0, ready: this.bus.follow(accountId) };
+      this.following.set(accountId, account);
+    }
+    account.holders += 1;
+    return account.ready;
+  }
+
+  private unfollow(accountId: string): void {
+    const account = this.following.get(accountId);
+    if (!account) return;
+    account.holders -= 1;
+    if (account.holders > 0) return;
+    this.following.delete(accountId);
+    this.bus.unfollow(accountId);
   }
 
   /** The bus's handler: events are handled in turn, so a recipient's events keep their order. */

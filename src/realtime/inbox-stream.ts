@@ -1,5 +1,6 @@
 // One `subscription { inbox(after) }`: with `after`, every item newer than the
-// cursor, oldest first, then live events. It joins the hub before it reads the
+// cursor, oldest first, then live events. It opens once the bus carries its
+// account's events to this instance, and joins the hub before it reads the
 // replay, so nothing committed in between is missed, and drops the live NEW
 // events of items the replay already sent, so nothing comes twice. It ends when
 // its token expires, its recipient is deleted, its client goes, or its client
@@ -39,6 +40,8 @@ class InboxStream implements AsyncIterableIterator<InboxEvent>, StreamHandle {
   private drained: (() => void) | null = null;
   private ended = false;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Resolves once the account's events reach this instance (the hub follows its bus channel). */
+  readonly following: Promise<void>;
 
   constructor(
     private readonly hub: InboxHub,
@@ -48,7 +51,7 @@ class InboxStream implements AsyncIterableIterator<InboxEvent>, StreamHandle {
   ) {
     this.accountId = recipient.accountId;
     this.recipientId = recipient.recipientId;
-    hub.attach(this);
+    this.following = hub.attach(this);
     const untilExpiry = Math.max(0, Math.min(recipient.expiresAt.getTime() - Date.now(), MAX_TIMER_MS));
     this.timers.push(setTimeout(() => this.end(), untilExpiry));
   }
@@ -151,15 +154,19 @@ class InboxStream implements AsyncIterableIterator<InboxEvent>, StreamHandle {
   }
 }
 
-/** Opens the stream; refused (by the hub's limits) before anything opens. The replay, if any, runs behind it. */
-export function openInboxStream(
+/**
+ * Opens the stream; refused (by the hub's limits) before anything opens. It is
+ * open once its account's events reach this instance; the replay, if any, runs behind it.
+ */
+export async function openInboxStream(
   hub: InboxHub,
   sql: Sql,
   recipient: RecipientCaller,
   after: bigint | undefined,
-): AsyncIterableIterator<InboxEvent> {
+): Promise<AsyncIterableIterator<InboxEvent>> {
   hub.admit(recipient.recipientId);
   const stream = new InboxStream(hub, recipient, after);
+  await stream.following;
   if (after === undefined) {
     stream.goLive();
     return stream;

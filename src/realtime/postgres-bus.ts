@@ -1,15 +1,22 @@
 // The bus over PostgreSQL LISTEN/NOTIFY, for a fleet without Redis and for the
-// embedded database: a connection of its own listens (and comes back when the
-// server does); events are sent with pg_notify on the pool's connections.
+// embedded database: a connection of its own listens to the channels of the
+// accounts this instance holds streams of (and comes back, listening to them
+// again, when the server does); events are sent with pg_notify on the pool's
+// connections.
 // NOTIFY payloads are at most 8,000 bytes: bus messages name rows, never carry them.
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Sql } from '../db/sql.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { BUS_CHANNEL, type Bus, type BusEvent, decodeBusEvent, outageReporter } from './bus.ts';
+import { type Bus, type BusEvent, busChannel, decodeBusEvent, FOLLOW_WAIT_MS, isBusChannel, outageReporter } from './bus.ts';
+
+/** A channel name as an SQL identifier (LISTEN takes no parameters). */
+const identifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 export class PostgresBus implements Bus {
   private listener: pg.Client | null = null;
+  /** The channels followed: listened to now, and again after a reconnection. */
+  private readonly channels = new Set<string>();
   private closed = false;
   /** Consecutive failed connections: the pause before the next grows with it. */
   private failures = 0;
@@ -25,7 +32,7 @@ export class PostgresBus implements Bus {
   }
 
   publish(event: BusEvent): void {
-    this.sql(Prisma.sql`SELECT pg_notify(${BUS_CHANNEL}, ${JSON.stringify(event)})`, { prepare: true }).then(
+    this.sql(Prisma.sql`SELECT pg_notify(${busChannel(event.accountId)}, ${JSON.stringify(event)})`, { prepare: true }).then(
       () => this.reporter.succeeded(),
       (error: unknown) => this.reporter.failed(error),
     );
@@ -43,6 +50,7 @@ export class PostgresBus implements Bus {
     const reconnect = (error?: unknown) => {
       if (reconnecting || this.closed) return;
       reconnecting = true;
+      if (this.listener === client) this.listener = null;
       if (error) this.reporter.failed(error);
       client.end().catch(() => {});
       this.failures += 1;
@@ -51,19 +59,37 @@ export class PostgresBus implements Bus {
     client.on('error', reconnect);
     client.on('end', () => reconnect(new Error('the bus connection ended')));
     client.on('notification', (message) => {
-      if (message.channel !== BUS_CHANNEL || !message.payload) return;
-      const event = decodeBusEvent(message.payload);
+      if (!isBusChannel(message.channel) || !message.payload) return;
+      const event = decodeBusEvent(message.channel, message.payload);
       if (event) handler(event);
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${BUS_CHANNEL}`);
+      // Followed from now on through this connection (pg runs its queries in turn), and those followed so far:
       this.listener = client;
+      const channels = [...this.channels];
+      if (channels.length > 0) await client.query(channels.map((channel) => `LISTEN ${identifier(channel)};`).join(' '));
       this.failures = 0;
       this.reporter.succeeded();
     } catch (error) {
       reconnect(error);
     }
+  }
+
+  follow(accountId: string): Promise<void> {
+    const channel = busChannel(accountId);
+    this.channels.add(channel);
+    // Without a connection now, the next one listens to it (listen() above).
+    const listening = this.listener?.query(`LISTEN ${identifier(channel)}`);
+    if (!listening) return Promise.resolve();
+    listening.catch(() => {});
+    return Promise.race([listening.then(() => {}), sleep(FOLLOW_WAIT_MS, undefined, { ref: false })]).catch(() => {});
+  }
+
+  unfollow(accountId: string): void {
+    const channel = busChannel(accountId);
+    this.channels.delete(channel);
+    this.listener?.query(`UNLISTEN ${identifier(channel)}`).catch(() => {});
   }
 
   async close(): Promise<void> {

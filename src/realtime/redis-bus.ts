@@ -1,13 +1,17 @@
 // The bus over Redis pub/sub: one connection publishes, one subscribes (a
-// subscribed Redis connection does nothing else). ioredis reconnects and
-// resubscribes by itself; events published meanwhile are lost, as pub/sub's
-// are, and clients repair the gap by resuming with `after`.
+// subscribed Redis connection does nothing else), to the channels of the
+// accounts this instance holds streams of. ioredis reconnects and resubscribes
+// by itself; events published meanwhile are lost, as pub/sub's are, and clients
+// repair the gap by resuming with `after`.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { BUS_CHANNEL, type Bus, type BusEvent, decodeBusEvent, outageReporter } from './bus.ts';
+import { type Bus, type BusEvent, busChannel, decodeBusEvent, FOLLOW_WAIT_MS, isBusChannel, outageReporter } from './bus.ts';
 
-/** How long start() waits for Redis before serving anyway (streams then hear only this instance's events until it answers). */
-const START_WAIT_MS = 2_000;
+/** Waits for `promise` at most FOLLOW_WAIT_MS (the bus then catches up by itself). */
+const bounded = (promise: Promise<unknown>) => {
+  promise.catch(() => {});
+  return Promise.race([promise.then(() => {}), sleep(FOLLOW_WAIT_MS, undefined, { ref: false })]).catch(() => {});
+};
 
 export class RedisBus implements Bus {
   private readonly publisher: Redis;
@@ -26,7 +30,7 @@ export class RedisBus implements Bus {
   }
 
   publish(event: BusEvent): void {
-    this.publisher.publish(BUS_CHANNEL, JSON.stringify(event)).then(
+    this.publisher.publish(busChannel(event.accountId), JSON.stringify(event)).then(
       () => this.reporter.succeeded(),
       (error: unknown) => this.reporter.failed(error),
     );
@@ -34,13 +38,20 @@ export class RedisBus implements Bus {
 
   async start(handler: (event: BusEvent) => void): Promise<void> {
     this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel !== BUS_CHANNEL) return;
-      const event = decodeBusEvent(message);
+      if (!isBusChannel(channel)) return;
+      const event = decodeBusEvent(channel, message);
       if (event) handler(event);
     });
-    const subscribed = this.subscriber.subscribe(BUS_CHANNEL);
-    subscribed.catch(() => {});
-    await Promise.race([subscribed, sleep(START_WAIT_MS, undefined, { ref: false })]);
+    // Connected (or given up on for now): the first stream of an account then waits for its subscription only.
+    await bounded(this.subscriber.ping());
+  }
+
+  follow(accountId: string): Promise<void> {
+    return bounded(this.subscriber.subscribe(busChannel(accountId)));
+  }
+
+  unfollow(accountId: string): void {
+    this.subscriber.unsubscribe(busChannel(accountId)).catch(() => {});
   }
 
   async close(): Promise<void> {

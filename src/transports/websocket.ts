@@ -74,7 +74,9 @@ export function attachWebSockets(server: Server, herald: Herald, { heartbeatMs =
           () => socket.close(CLOSE.unauthenticated, 'The recipient token expired.'),
           Math.max(0, Math.min(caller.expiresAt.getTime() - Date.now(), MAX_TIMER_MS)),
         );
-        const unwatch = topology.hub.watch(caller.recipientId, () => socket.close(CLOSE.unauthenticated, 'The recipient was deleted.'));
+        const unwatch = topology.hub.watch(caller.accountId, caller.recipientId, () =>
+          socket.close(CLOSE.unauthenticated, 'The recipient was deleted.'),
+        );
         let released = false;
         Object.assign(ctx.extra, {
           caller,

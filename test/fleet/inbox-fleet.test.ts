@@ -4,6 +4,7 @@
 // and deletions.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signMemberToken } from '../../src/auth/jwt.ts';
@@ -106,6 +107,37 @@ describe.each([
     expect(events.every(([event]) => event.inbox.item?.id === sent)).toBe(true);
     await Promise.all(streams.map((stream) => stream.close()));
   }, 60_000);
+
+  // Redis tells how many connections subscribe to a channel (PostgreSQL tells a session only its own LISTENs).
+  if ('REDIS_URL' in env) {
+    test("an instance follows an account's channel only while it holds streams of the account, once however many", async () => {
+      const redis = new Redis(REDIS_URL);
+      const client = new pg.Client({ connectionString: dbUrl });
+      await client.connect();
+      const { rows: accounts } = await client.query(`SELECT id::text FROM "Account" WHERE slug = 'fleet'`);
+      await client.end();
+      const channel = `herald_events:${accounts[0].id}`;
+      const followers = async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
+      try {
+        await expect.poll(followers, { timeout: 5_000, interval: 50 }).toBe(0);
+        const streams = [
+          sse(b.url(''), await token('r1'), { document: InboxEvents }),
+          sse(b.url(''), await token('r2'), { document: InboxEvents }),
+        ];
+        await expect.poll(followers, { timeout: 5_000, interval: 50 }).toBe(1);
+        // A send still reaches both through the one subscription.
+        const sent = (await send('followed')).send.message.id;
+        for (const stream of streams) expect((await stream.waitFor(1, 2_000))[0].inbox.item?.id).toBe(sent);
+        await streams[0].close();
+        await sleep(200);
+        expect(await followers()).toBe(1);
+        await streams[1].close();
+        await expect.poll(followers, { timeout: 5_000, interval: 50 }).toBe(0);
+      } finally {
+        redis.disconnect();
+      }
+    });
+  }
 
   test('a recipient deleted through A: its streams on B end within 5 s', async () => {
     const recipient = await token('r999');
