@@ -3,7 +3,7 @@
 // HERALD_ABLATE=metrics,cost-limit,… Read once, at start. Never for real use:
 // several of these remove a protection (main.ts warns in its log when any is set).
 export const ABLATABLE = {
-  metrics: 'the Prometheus plugin (/metrics and its per-request counters)',
+  metrics: 'the Prometheus metrics (/metrics, and the counts of each request)',
   'request-log': 'the one log line per request',
   'cost-limit': "the cost model's check before execution",
   armor: 'the GraphQL Armor rules (tokens, depth, aliases, directives, suggestions)',

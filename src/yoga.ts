@@ -25,7 +25,7 @@ import { unavailableError, useOutages, withoutUnavailable } from './plugins/outa
 import { useRateLimitHeaders } from './plugins/rate-limit-headers.ts';
 import { type Lifecycle, useReadiness } from './plugins/readiness.ts';
 import { MAX_BODY_BYTES, useRequestBody } from './plugins/request-body.ts';
-import { useRequestLog } from './plugins/request-log.ts';
+import { logRequests, useRequestRecord } from './plugins/request-log.ts';
 import { DOCUMENT_ID_PARAM, useTrustedDocuments } from './plugins/trusted-documents.ts';
 import { schema } from './schema/index.ts';
 import { createTopology, type Topology } from './topology.ts';
@@ -135,7 +135,8 @@ export async function createHerald({
       ...unless('idempotency', () => [useIdempotency()]),
       useTrustedDocuments(),
       ...useLimits(config.limits, { armor: !isAblated('armor'), cost: !isAblated('cost-limit') }),
-      ...unless('request-log', () => [useRequestLog(logger)]),
+      // What each request was, for its log line and its metrics (each can be ablated alone).
+      useRequestRecord([...unless('request-log', () => [logRequests(logger)]), ...unless('metrics', () => [metrics.observe])]),
       ...unless('readiness', () => [useReadiness(db, lifecycle)]),
       ...unless('usage', () => [useKeyUsage(topology.usage)]),
       useRateLimitHeaders(),

@@ -5,12 +5,33 @@ import type { Context } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import { stateOf } from '../request-state.ts';
 
-interface RequestState {
+/** What one GraphQL request was, once its response is written: the log line's fields and the metrics' labels. */
+export interface RequestRecord {
   id: string;
+  method: string;
+  /** The URL's path, without its query. */
+  path: string;
+  status: number;
+  /** The operation's name ('anonymous' without one) and type, once it was executed or subscribed to. */
+  operation?: string;
+  operationType?: string;
+  caller?: string;
+  /** The errors' codes, and where they arose: in execution (or a subscription), or before it. */
+  errors?: string[];
+  errorPhase?: 'execute' | 'subscribe' | 'request';
+  durationMs: number;
+  /** From the start of execution to its result (not for subscriptions, whose streams outlive the response). */
+  executionMs?: number;
+}
+
+interface Facts {
   start: number;
   operation?: string;
+  operationType?: string;
   caller?: string;
   errors?: string[];
+  errorPhase?: RequestRecord['errorPhase'];
+  executionMs?: number;
 }
 
 /** Who called, for logs: an id and a kind, never a secret or a token. */
@@ -20,56 +41,100 @@ export function describeCaller(caller: Caller): string {
   return 'anonymous';
 }
 
+const codesOf = (errors: readonly { extensions?: Record<string, unknown> }[]) =>
+  errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+
 /**
- * One JSON line per request: request id (an incoming x-request-id when it is
- * sane, echoed back), operation, caller, status, error codes and duration.
+ * What each GraphQL request was (request id, operation, caller, status, error
+ * codes, durations), learnt once and handed, when its response is written, to
+ * each sink: the log line below and the Prometheus metrics (./metrics.ts).
+ * Every response carries its x-request-id (an incoming one when it is sane).
  */
-export function useRequestLog(logger: Logger): Plugin<Context> {
-  const requests = new WeakMap<Request, RequestState>();
+export function useRequestRecord(sinks: ((record: RequestRecord) => void)[]): Plugin<Context> {
+  const requests = new WeakMap<Request, Facts>();
+  const learn = (context: Context & { request?: Request }, document: Parameters<typeof getOperationAST>[0], name?: string | null) => {
+    const facts = context.request && requests.get(context.request);
+    if (!facts) return undefined;
+    const operation = getOperationAST(document, name);
+    facts.operation = name ?? operation?.name?.value ?? 'anonymous';
+    facts.operationType = operation?.operation ?? 'unknown';
+    facts.caller = describeCaller(context.caller);
+    return facts;
+  };
   return {
     onRequest({ request }) {
-      requests.set(request, { id: stateOf(request).id, start: performance.now() });
+      requests.set(request, { start: performance.now() });
     },
     onExecute({ args }) {
-      const context = args.contextValue as Context & { request?: Request };
-      const state = context.request && requests.get(context.request);
-      if (!state) return;
-      state.operation = args.operationName ?? getOperationAST(args.document)?.name?.value ?? 'anonymous';
-      state.caller = describeCaller(context.caller);
+      const facts = learn(args.contextValue, args.document, args.operationName);
+      if (!facts) return;
+      const started = performance.now();
       return {
         onExecuteDone({ result }) {
+          facts.executionMs = performance.now() - started;
           const errors = 'errors' in result ? result.errors : undefined;
-          if (errors?.length) state.errors = errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          if (errors?.length) {
+            facts.errors = codesOf(errors);
+            facts.errorPhase = 'execute';
+          }
         },
       };
     },
-    // A request refused before execution (authentication, a malformed document):
-    // its error codes come from the result Yoga sends.
+    onSubscribe({ args }) {
+      learn(args.contextValue, args.document, args.operationName);
+    },
+    // A request refused before execution (authentication, a malformed document),
+    // or a subscription refused as it opened: its error codes come from the result Yoga sends.
     onResultProcess({ request, result }) {
-      const state = requests.get(request);
-      if (!state || state.errors || Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result)) return;
+      const facts = requests.get(request);
+      if (!facts || facts.errors || Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result)) return;
       const errors = (result as { errors?: readonly { extensions?: Record<string, unknown> }[] }).errors;
-      if (errors?.length) state.errors = errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+      if (!errors?.length) return;
+      facts.errors = codesOf(errors);
+      facts.errorPhase = facts.operationType === 'subscription' ? 'subscribe' : 'request';
     },
     onResponse({ request, response }) {
-      const state = requests.get(request);
-      if (!state) return;
-      response.headers.set('x-request-id', state.id);
-      const url = new URL(request.url);
-      if (url.pathname !== '/graphql') return;
-      logger.info(
-        {
-          requestId: state.id,
-          method: request.method,
-          operation: state.operation,
-          // none: refused before a caller was known (authentication, a malformed request).
-          caller: state.caller ?? 'none',
-          status: response.status,
-          errors: state.errors,
-          durationMs: Math.round((performance.now() - state.start) * 10) / 10,
-        },
-        'request',
-      );
+      const facts = requests.get(request);
+      if (!facts) return;
+      const id = stateOf(request).id;
+      response.headers.set('x-request-id', id);
+      const url = request.url;
+      const from = url.indexOf('/', url.indexOf('//') + 2);
+      const query = url.indexOf('?', from);
+      const path = query < 0 ? url.slice(from) : url.slice(from, query);
+      if (path !== '/graphql') return;
+      const record: RequestRecord = {
+        id,
+        method: request.method,
+        path,
+        status: response.status,
+        operation: facts.operation,
+        operationType: facts.operationType,
+        caller: facts.caller,
+        errors: facts.errors,
+        errorPhase: facts.errorPhase,
+        durationMs: performance.now() - facts.start,
+        executionMs: facts.executionMs,
+      };
+      for (const sink of sinks) sink(record);
     },
   };
+}
+
+/** One JSON line per GraphQL request. */
+export function logRequests(logger: Logger): (record: RequestRecord) => void {
+  return (record) =>
+    logger.info(
+      {
+        requestId: record.id,
+        method: record.method,
+        operation: record.operation,
+        // none: refused before a caller was known (authentication, a malformed request).
+        caller: record.caller ?? 'none',
+        status: record.status,
+        errors: record.errors,
+        durationMs: Math.round(record.durationMs * 10) / 10,
+      },
+      'request',
+    );
 }

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { openDatabase } from '../../src/db/index.ts';
 import { createHerald } from '../../src/yoga.ts';
-import { Channels, CreateApiKey } from '../support/documents.ts';
+import { Channels, CreateApiKey, Send } from '../support/documents.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { dataOf, testConfig } from '../support/herald.ts';
 
@@ -40,10 +40,16 @@ describe('metrics', () => {
     dataOf(await key.send(undefined));
     dataOf(await key.send(undefined));
     await key.send(['elsewhere']);
+    // Refused before execution: counted by its phase, with no operation executed.
+    await herald.execute(Send, { input: { message: { title: 't', body: 'b' } } }, { token: 'hrld_not_a_key' });
     const text = await (await herald.fetch({ method: 'GET', path: '/metrics' })).text();
     expect(text).toMatch(/graphql_envelop_request\{[^}]*operationName="Send"[^}]*\} 3/);
     expect(text).toMatch(/graphql_envelop_request_duration_bucket\{[^}]*operationName="Send"/);
     expect(text).toMatch(/graphql_envelop_error_result\{[^}]*operationName="Send"[^}]*code="FORBIDDEN"[^}]*\} 1/);
+    expect(text).toMatch(/graphql_envelop_error_result\{phase="request"[^}]*code="UNAUTHENTICATED"[^}]*\} 1/);
+    // By status and path: the two sends answered 200, the refused one 403 FORBIDDEN.
+    expect(text).toMatch(/graphql_yoga_http_duration_count\{[^}]*operationName="Send"[^}]*statusCode="200",url="\/graphql"\} 2/);
+    expect(text).toMatch(/graphql_yoga_http_duration_count\{[^}]*operationName="Send"[^}]*statusCode="403",url="\/graphql"\} 1/);
     expect(text).toMatch(/herald_send_recipients_total 6/);
     expect(text).not.toContain(key.secret);
   });
