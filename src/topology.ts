@@ -105,6 +105,7 @@ function createBus(config: Config, db: Database, logger: Logger, single: boolean
       if (logged) logger.info('inbox events flow again');
       logged = false;
     },
+    single,
   );
 }
 

@@ -27,11 +27,17 @@ export class PostgresBus implements Bus {
     private readonly sql: Sql,
     onOutage: (error: unknown) => void,
     onRecovery: () => void,
+    /**
+     * The only instance on its database (the embedded one): the channels it
+     * follows are all anyone follows, so an event of another account is not sent at all.
+     */
+    private readonly alone = false,
   ) {
     this.reporter = outageReporter(onOutage, onRecovery);
   }
 
   publish(event: BusEvent): void {
+    if (this.alone && !this.channels.has(busChannel(event.accountId))) return;
     this.sql(Prisma.sql`SELECT pg_notify(${busChannel(event.accountId)}, ${JSON.stringify(event)})`, { prepare: true }).then(
       () => this.reporter.succeeded(),
       (error: unknown) => this.reporter.failed(error),

@@ -5,9 +5,10 @@
 // it is that store's cost (a fleet with REDIS_URL has none), and the bench's
 // -pgstore rows measure it; so is the PostgreSQL bus's pg_notify after a send
 // (the fleet's one message per send: Redis carries it when REDIS_URL is set).
-import { Typename } from '../support/documents.ts';
+import { InboxEvents, Typename } from '../support/documents.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { dataOf, type TestHerald } from '../support/herald.ts';
+import { sse } from '../support/streams.ts';
 
 /** The send a backend makes (the bench's): the message's id and reach, nothing it must read back. */
 const SEND = 'mutation ($input: SendInput!) { send(input: $input) { message { id recipientCount } } }';
@@ -66,5 +67,26 @@ describe('statements on the hot path', () => {
     expect(statements.filter((sql) => sql.includes('"Channel"') && !sql.includes('"ApiKey"')).length).toBe(1);
     const unknown = await key.send(['nope']);
     expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+  test('the inbox event of a send: on the embedded database (one instance), only when a stream of the account is open there', async ({
+    account,
+    herald,
+  }) => {
+    await account.channels('news');
+    await account.recipients('r', 2, ['news']);
+    const key = await account.key({ kind: 'ALL' });
+    const notifies = async () =>
+      (await herald.countStatements(async () => dataOf(await key.send(['news'])))).statements.filter((sql) => sql.includes('pg_notify('))
+        .length;
+    // A fleet's instances share the bus: another one may hold the account's streams (Redis carries it when REDIS_URL is set).
+    const alone = herald.dbKind === 'embedded';
+    expect(await notifies()).toBe(alone ? 0 : 1);
+    const stream = sse(await herald.listen(), (await account.inboxOf('r-0')).token, { document: InboxEvents });
+    await expect.poll(() => herald.yoga.connections.topology.hub.size).toBe(1);
+    expect(await notifies()).toBe(1);
+    expect((await stream.waitFor(1, 2_000))[0].inbox.item).toBeTruthy();
+    await stream.close();
+    await expect.poll(() => herald.yoga.connections.topology.hub.size).toBe(0);
+    expect(await notifies()).toBe(alone ? 0 : 1);
   });
 });
