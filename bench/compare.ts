@@ -21,13 +21,14 @@ try {
   const env = { ...HERALD_ENV, DATABASE_URL: database.url, ...(redisUrl === 'off' ? {} : { REDIS_URL: redisUrl }) };
   await withServer(startServer('before', before, env), (a) =>
     withServer(startServer('after', after, env), async (b) => {
-      const keys = await createBenchKeys(a.url);
       for (const [name, make] of [
-        ['send', (url: string) => send(url, keys.send)],
-        ['typename-key', (url: string) => typename(url, keys.send)],
+        ['send', (url: string, key: string) => send(url, key)],
+        ['typename-key', (url: string, key: string) => typename(url, key)],
       ] as const) {
+        // A key for each server and workload: one key for all of them would reach its rate limit (100,000 a minute).
+        const [keyA, keyB] = [(await createBenchKeys(a.url)).send, (await createBenchKeys(b.url)).send];
         await database.analyze();
-        const [x, y] = await alternate([a, make(a.url)], [b, make(b.url)], settings);
+        const [x, y] = await alternate([a, make(a.url, keyA)], [b, make(b.url, keyB)], settings);
         const cpu = (r: typeof x) => r.serverCpuMsPerRequest?.toFixed(3) ?? '-';
         console.log(
           `${name}: before ${x.rps.toFixed(0)} req/s, ${cpu(x)} ms CPU/req; after ${y.rps.toFixed(0)} req/s, ${cpu(y)} ms CPU/req (${((y.rps / x.rps - 1) * 100).toFixed(1)} % req/s); errors ${x.errors + y.errors}`,
