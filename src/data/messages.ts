@@ -8,7 +8,7 @@ import { isAblated } from '../ablation.ts';
 import { currentScope, databaseDeadline } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { DatabaseUnavailableError } from '../db/outage.ts';
-import { isUniqueViolation, type Sql } from '../db/sql.ts';
+import { composed, isUniqueViolation, type Sql } from '../db/sql.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Target } from '../scoping/rules.ts';
 import { type MessageVisibility, visibleMessages } from '../scoping/visibility.ts';
@@ -102,41 +102,62 @@ export async function sendMessage(sql: Sql, request: SendRequest): Promise<SendO
   }
 }
 
-async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, idempotency }: SendRequest): Promise<SendOutcome> {
-  const channelIds = target.kind === 'ALL' ? [] : target.channels.map((c) => c.id);
-  const channelSlugs = target.kind === 'ALL' ? [] : target.channels.map((c) => c.slug).sort();
-  const scope = currentScope();
-  if (scope?.stopped) throw scope.stopped;
-  const deadline = databaseDeadline(scope);
-  // The recipients, in id order, by a query planned for these channels (herald_send_targets,
-  // in the migrations): the rest of the statement keeps one plan for every send.
-  const recipients = Prisma.sql`SELECT id FROM herald_send_targets(${accountId}::uuid, ${target.kind === 'ALL' ? null : channelIds}::uuid[])`;
-  // With an Idempotency-Key: a transaction-scoped advisory lock on the key tells a
-  // retry that arrives while the first request runs (on any instance) to come back
-  // later, and the unique record stops the rare one that slips between two statements.
-  const claim = idempotency
-    ? Prisma.sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${`${keyId}:${idempotency.key}`}, 0)) AS held`
-    : Prisma.sql`SELECT true AS held`;
-  const earlier = idempotency
-    ? Prisma.sql`SELECT fingerprint, "messageId" FROM "IdempotencyKey"
-                 WHERE "apiKeyId" = ${keyId}::uuid AND key = ${idempotency.key} AND "expiresAt" > now()`
-    : Prisma.sql`SELECT NULL::text AS fingerprint, NULL::uuid AS "messageId" WHERE false`;
-  const record = idempotency
-    ? Prisma.sql`INSERT INTO "IdempotencyKey" ("apiKeyId", key, fingerprint, "messageId", "expiresAt")
-                 SELECT ${keyId}::uuid, ${idempotency.key}, ${idempotency.fingerprint}, id,
-                        now() + make_interval(hours => ${IDEMPOTENCY_HOURS}) FROM message`
-    : Prisma.sql`SELECT 1`;
-  const [row] = await sql<Row>(
-    Prisma.sql`
-    WITH timely AS (SELECT clock_timestamp() < coalesce(to_timestamp(${deadline}::float8 / 1000), 'infinity') AS ok),
+/** What one send's statement takes. */
+interface SendValues extends Record<string, unknown> {
+  deadline: number | null;
+  accountId: string;
+  keyId: string;
+  title: string;
+  body: string;
+  data: string | null;
+  allRecipients: boolean;
+  channelIds: string[];
+  channelSlugs: string[];
+  /** The channels whose recipients it reaches; null: every recipient of the account. */
+  targetChannels: string[] | null;
+  /** With an Idempotency-Key: the key, its lock's name and the request's fingerprint. */
+  idempotencyKey: string | null;
+  lock: string | null;
+  fingerprint: string | null;
+}
+
+/**
+ * send's statement, composed once with and once without an Idempotency-Key
+ * (src/db/sql.ts's `composed`): the rest is values.
+ */
+function sendStatement(idempotent: boolean) {
+  return composed<SendValues>((value) => {
+    const accountId = value('accountId');
+    const keyId = value('keyId');
+    const channelIds = value('channelIds');
+    // The recipients, in id order, by a query planned for these channels (herald_send_targets,
+    // in the migrations): the rest of the statement keeps one plan for every send.
+    const recipients = Prisma.sql`SELECT id FROM herald_send_targets(${accountId}::uuid, ${value('targetChannels')}::uuid[])`;
+    // With an Idempotency-Key: a transaction-scoped advisory lock on the key tells a
+    // retry that arrives while the first request runs (on any instance) to come back
+    // later, and the unique record stops the rare one that slips between two statements.
+    const claim = idempotent
+      ? Prisma.sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${value('lock')}, 0)) AS held`
+      : Prisma.sql`SELECT true AS held`;
+    const earlier = idempotent
+      ? Prisma.sql`SELECT fingerprint, "messageId" FROM "IdempotencyKey"
+                   WHERE "apiKeyId" = ${keyId}::uuid AND key = ${value('idempotencyKey')} AND "expiresAt" > now()`
+      : Prisma.sql`SELECT NULL::text AS fingerprint, NULL::uuid AS "messageId" WHERE false`;
+    const record = idempotent
+      ? Prisma.sql`INSERT INTO "IdempotencyKey" ("apiKeyId", key, fingerprint, "messageId", "expiresAt")
+                   SELECT ${keyId}::uuid, ${value('idempotencyKey')}, ${value('fingerprint')}, id,
+                          now() + make_interval(hours => ${IDEMPOTENCY_HOURS}) FROM message`
+      : Prisma.sql`SELECT 1`;
+    return Prisma.sql`
+    WITH timely AS (SELECT clock_timestamp() < coalesce(to_timestamp(${value('deadline')}::float8 / 1000), 'infinity') AS ok),
     claim AS (${claim}),
     earlier AS (${earlier}),
     go AS (SELECT 1 FROM claim, timely WHERE held AND ok AND NOT EXISTS (SELECT 1 FROM earlier)),
     targets AS MATERIALIZED (${recipients}),
     message AS (
       INSERT INTO "Message" ("accountId", "apiKeyId", title, body, data, "allRecipients", "channelSlugs", "recipientCount")
-      SELECT ${accountId}::uuid, ${keyId}::uuid, ${title}, ${body}, ${data === null ? null : JSON.stringify(data)}::jsonb,
-             ${target.kind === 'ALL'}, ${channelSlugs}::text[], (SELECT count(*)::int FROM targets)
+      SELECT ${accountId}::uuid, ${keyId}::uuid, ${value('title')}, ${value('body')}, ${value('data')}::jsonb,
+             ${value('allRecipients')}, ${value('channelSlugs')}::text[], (SELECT count(*)::int FROM targets)
       FROM go
       RETURNING ${MESSAGE_COLUMNS}
     ),
@@ -150,9 +171,32 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
     ${messageSentEvents(accountId, channelIds)}
     SELECT (SELECT ok FROM timely) AS "inTime", (SELECT count(*) FROM hook_jobs)::int AS "webhookEvents", (SELECT held FROM claim) AS claimed, (SELECT fingerprint FROM earlier) AS "earlierFingerprint",
            (SELECT "messageId"::text FROM earlier) AS "earlierMessageId", ${MESSAGE_COLUMNS}
-    FROM (SELECT 1) AS one LEFT JOIN message ON true`,
-    { prepare: true },
-  );
+    FROM (SELECT 1) AS one LEFT JOIN message ON true`;
+  });
+}
+
+const SEND = { plain: sendStatement(false), idempotent: sendStatement(true) };
+
+async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, idempotency }: SendRequest): Promise<SendOutcome> {
+  const channelIds = target.kind === 'ALL' ? [] : target.channels.map((c) => c.id);
+  const scope = currentScope();
+  if (scope?.stopped) throw scope.stopped;
+  const statement = (idempotency ? SEND.idempotent : SEND.plain)({
+    deadline: databaseDeadline(scope),
+    accountId,
+    keyId,
+    title,
+    body,
+    data: data === null ? null : JSON.stringify(data),
+    allRecipients: target.kind === 'ALL',
+    channelIds,
+    channelSlugs: target.kind === 'ALL' ? [] : target.channels.map((c) => c.slug).sort(),
+    targetChannels: target.kind === 'ALL' ? null : channelIds,
+    idempotencyKey: idempotency?.key ?? null,
+    lock: idempotency ? `${keyId}:${idempotency.key}` : null,
+    fingerprint: idempotency?.fingerprint ?? null,
+  });
+  const [row] = await sql<Row>(statement, { prepare: true });
   if (row.id) {
     const {
       inTime: _inTime,
