@@ -35,3 +35,14 @@ export function stateOf(request: Request): RequestState {
   }
   return state;
 }
+
+/**
+ * A request URL's path, without its query: what the plugins route on, read
+ * from the string on every request rather than by parsing a URL.
+ */
+export function pathOf(url: string): string {
+  const from = url.indexOf('/', url.indexOf('//') + 2);
+  if (from < 0) return '/';
+  const query = url.indexOf('?', from);
+  return query < 0 ? url.slice(from) : url.slice(from, query);
+}

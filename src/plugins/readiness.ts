@@ -1,6 +1,7 @@
-import { useReadinessCheck } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
 import type { LostUsage } from '../data/usage.ts';
 import type { Database } from '../db/index.ts';
+import { pathOf } from '../request-state.ts';
 
 /** Shared with main.ts: the state of a shutdown. */
 export interface Lifecycle {
@@ -22,15 +23,20 @@ const answer = (status: number, body: Record<string, unknown>) =>
  * `slow` (no answer within 600 ms). It answers within a second whatever the
  * database does: its own connection and deadline (src/db/probe.ts).
  */
-export function useReadiness(db: Database, lifecycle: Lifecycle) {
-  return useReadinessCheck({
-    endpoint: '/ready',
-    async check() {
-      if (lifecycle.draining) return answer(503, { status: 'draining' });
-      const readiness = await db.probe.check();
-      if (readiness.ready) return answer(200, { status: 'ready' });
-      const { ready: _ready, ...why } = readiness;
-      return answer(503, why);
+export function useReadiness(db: Database, lifecycle: Lifecycle): Plugin {
+  const check = async () => {
+    if (lifecycle.draining) return answer(503, { status: 'draining' });
+    const readiness = await db.probe.check();
+    if (readiness.ready) return answer(200, { status: 'ready' });
+    const { ready: _ready, ...why } = readiness;
+    return answer(503, why);
+  };
+  return {
+    // Routed on the path's string: Yoga's own readiness plugin parsed every request's URL and
+    // matched it against a URLPattern. Any other request passes at once, without a promise.
+    onRequest({ request, endResponse }) {
+      if (pathOf(request.url) !== '/ready') return;
+      return check().then(endResponse);
     },
-  });
+  };
 }

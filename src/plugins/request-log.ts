@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Caller } from '../auth/caller.ts';
 import type { Context } from '../context.ts';
 import type { Logger } from '../logger.ts';
-import { stateOf } from '../request-state.ts';
+import { pathOf, stateOf } from '../request-state.ts';
 
 /** What one GraphQL request was, once its response is written: the log line's fields and the metrics' labels. */
 export interface RequestRecord {
@@ -98,10 +98,7 @@ export function useRequestRecord(sinks: ((record: RequestRecord) => void)[]): Pl
       if (!facts) return;
       const id = stateOf(request).id;
       response.headers.set('x-request-id', id);
-      const url = request.url;
-      const from = url.indexOf('/', url.indexOf('//') + 2);
-      const query = url.indexOf('?', from);
-      const path = query < 0 ? url.slice(from) : url.slice(from, query);
+      const path = pathOf(request.url);
       if (path !== '/graphql') return;
       const record: RequestRecord = {
         id,
