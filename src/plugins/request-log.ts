@@ -5,13 +5,9 @@ import type { Context } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import { pathOf, stateOf } from '../request-state.ts';
 
-/** What one GraphQL request was, once its response is written: the log line's fields and the metrics' labels. */
-export interface RequestRecord {
-  id: string;
-  method: string;
-  /** The URL's path, without its query. */
-  path: string;
-  status: number;
+/** What the hooks learn of a request before its response. */
+interface Facts {
+  start: number;
   /** The operation's name ('anonymous' without one) and type, once it was executed or subscribed to. */
   operation?: string;
   operationType?: string;
@@ -19,19 +15,18 @@ export interface RequestRecord {
   /** The errors' codes, and where they arose: in execution (or a subscription), or before it. */
   errors?: string[];
   errorPhase?: 'execute' | 'subscribe' | 'request';
-  durationMs: number;
   /** From the start of execution to its result (not for subscriptions, whose streams outlive the response). */
   executionMs?: number;
 }
 
-interface Facts {
-  start: number;
-  operation?: string;
-  operationType?: string;
-  caller?: string;
-  errors?: string[];
-  errorPhase?: RequestRecord['errorPhase'];
-  executionMs?: number;
+/** What one GraphQL request was, once its response is written: the log line's fields and the metrics' labels. */
+export interface RequestRecord extends Omit<Facts, 'start'> {
+  id: string;
+  method: string;
+  /** The URL's path, without its query. */
+  path: string;
+  status: number;
+  durationMs: number;
 }
 
 /** Who called, for logs: an id and a kind, never a secret or a token. */
@@ -100,18 +95,14 @@ export function useRequestRecord(sinks: ((record: RequestRecord) => void)[]): Pl
       response.headers.set('x-request-id', id);
       const path = pathOf(request.url);
       if (path !== '/graphql') return;
+      const { start, ...learnt } = facts;
       const record: RequestRecord = {
+        ...learnt,
         id,
         method: request.method,
         path,
         status: response.status,
-        operation: facts.operation,
-        operationType: facts.operationType,
-        caller: facts.caller,
-        errors: facts.errors,
-        errorPhase: facts.errorPhase,
-        durationMs: performance.now() - facts.start,
-        executionMs: facts.executionMs,
+        durationMs: performance.now() - start,
       };
       for (const sink of sinks) sink(record);
     },

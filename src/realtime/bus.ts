@@ -10,6 +10,8 @@
 // at most once: a client that missed an event resumes its stream with `after`,
 // which replays from the database.
 
+import { setTimeout as sleep } from 'node:timers/promises';
+
 export type BusEvent =
   | { type: 'message.sent'; accountId: string; messageId: string; seq: string }
   | {
@@ -40,15 +42,16 @@ export interface Bus {
 }
 
 /** How long following an account waits for the bus before the stream opens anyway. */
-export const FOLLOW_WAIT_MS = 2_000;
+const FOLLOW_WAIT_MS = 2_000;
 
-const CHANNEL_PREFIX = 'herald_events:';
+/** Waits for the bus's answer at most FOLLOW_WAIT_MS (it then catches up by itself); never rejects. */
+export function withinFollowWait(answer: Promise<unknown>): Promise<void> {
+  answer.catch(() => {});
+  return Promise.race([answer.then(() => {}), sleep(FOLLOW_WAIT_MS, undefined, { ref: false })]).catch(() => {});
+}
 
 /** An account's Redis channel, and its PostgreSQL NOTIFY channel. */
-export const busChannel = (accountId: string) => `${CHANNEL_PREFIX}${accountId}`;
-
-/** Whether a channel is one of the bus's. */
-export const isBusChannel = (channel: string) => channel.startsWith(CHANNEL_PREFIX);
+export const busChannel = (accountId: string) => `herald_events:${accountId}`;
 
 const TYPES = new Set(['message.sent', 'inbox.updated', 'recipient.deleted']);
 

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Sql } from '../db/sql.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { type Bus, type BusEvent, busChannel, decodeBusEvent, FOLLOW_WAIT_MS, isBusChannel, outageReporter } from './bus.ts';
+import { type Bus, type BusEvent, busChannel, decodeBusEvent, outageReporter, withinFollowWait } from './bus.ts';
 
 /** A channel name as an SQL identifier (LISTEN takes no parameters). */
 const identifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -65,7 +65,7 @@ export class PostgresBus implements Bus {
     client.on('error', reconnect);
     client.on('end', () => reconnect(new Error('the bus connection ended')));
     client.on('notification', (message) => {
-      if (!isBusChannel(message.channel) || !message.payload) return;
+      if (!message.payload) return;
       const event = decodeBusEvent(message.channel, message.payload);
       if (event) handler(event);
     });
@@ -87,9 +87,7 @@ export class PostgresBus implements Bus {
     this.channels.add(channel);
     // Without a connection now, the next one listens to it (listen() above).
     const listening = this.listener?.query(`LISTEN ${identifier(channel)}`);
-    if (!listening) return Promise.resolve();
-    listening.catch(() => {});
-    return Promise.race([listening.then(() => {}), sleep(FOLLOW_WAIT_MS, undefined, { ref: false })]).catch(() => {});
+    return listening ? withinFollowWait(listening) : Promise.resolve();
   }
 
   unfollow(accountId: string): void {

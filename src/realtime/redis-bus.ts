@@ -3,15 +3,8 @@
 // accounts this instance holds streams of. ioredis reconnects and resubscribes
 // by itself; events published meanwhile are lost, as pub/sub's are, and clients
 // repair the gap by resuming with `after`.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { type Bus, type BusEvent, busChannel, decodeBusEvent, FOLLOW_WAIT_MS, isBusChannel, outageReporter } from './bus.ts';
-
-/** Waits for `promise` at most FOLLOW_WAIT_MS (the bus then catches up by itself). */
-const bounded = (promise: Promise<unknown>) => {
-  promise.catch(() => {});
-  return Promise.race([promise.then(() => {}), sleep(FOLLOW_WAIT_MS, undefined, { ref: false })]).catch(() => {});
-};
+import { type Bus, type BusEvent, busChannel, decodeBusEvent, outageReporter, withinFollowWait } from './bus.ts';
 
 export class RedisBus implements Bus {
   private readonly publisher: Redis;
@@ -38,16 +31,15 @@ export class RedisBus implements Bus {
 
   async start(handler: (event: BusEvent) => void): Promise<void> {
     this.subscriber.on('message', (channel: string, message: string) => {
-      if (!isBusChannel(channel)) return;
       const event = decodeBusEvent(channel, message);
       if (event) handler(event);
     });
     // Connected (or given up on for now): the first stream of an account then waits for its subscription only.
-    await bounded(this.subscriber.ping());
+    await withinFollowWait(this.subscriber.ping());
   }
 
   follow(accountId: string): Promise<void> {
-    return bounded(this.subscriber.subscribe(busChannel(accountId)));
+    return withinFollowWait(this.subscriber.subscribe(busChannel(accountId)));
   }
 
   unfollow(accountId: string): void {

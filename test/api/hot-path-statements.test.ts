@@ -68,6 +68,7 @@ describe('statements on the hot path', () => {
     const unknown = await key.send(['nope']);
     expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
+
   test('the inbox event of a send: on the embedded database (one instance), only when a stream of the account is open there', async ({
     account,
     herald,
