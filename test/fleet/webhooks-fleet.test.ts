@@ -98,9 +98,15 @@ describe('webhooks in a fleet of two', () => {
     await stop(b);
     const hook = await endpoint(a, '/killed');
     let killed = false;
+    // The first try can reach the receiver before the send's own response has left A: the kill waits for that response.
+    let sendAnswered = () => {};
+    const answered = new Promise<void>((resolve) => {
+      sendAnswered = resolve;
+    });
     receiver.answerWith(async (request, res) => {
       if (request.path === '/killed' && !killed) {
         killed = true;
+        await answered;
         a.child.kill('SIGKILL');
         await sleep(2_000);
         res.destroy();
@@ -109,6 +115,7 @@ describe('webhooks in a fleet of two', () => {
       res.end('ok');
     });
     await send(a, 'in flight');
+    sendAnswered();
     const [first] = await receiver.waitFor('/killed', 1, 10_000);
     await a.exited;
     const restarted = await start();
