@@ -2,6 +2,7 @@
 // object they share: its id, the key that authenticated it, its rate-limit
 // decision and its Idempotency-Key; read back when the response is written.
 import { randomUUID } from 'node:crypto';
+import type { WorkScope } from './db/deadline.ts';
 import type { UnavailableReason } from './errors.ts';
 import type { RateDecision } from './rate-limits/gcra.ts';
 
@@ -20,6 +21,8 @@ export interface RequestState {
   hadErrors?: boolean;
   /** Why the request was answered 503 SERVICE_UNAVAILABLE, when it was (src/plugins/outages.ts counts them). */
   unavailable?: UnavailableReason;
+  /** What bounds its database work: its deadline, and its client's staying (src/plugins/in-flight.ts). */
+  work?: WorkScope;
   /** Answered at its deadline by Herald itself: its work did not stop in time (src/plugins/in-flight.ts). */
   timedOut?: boolean;
 }

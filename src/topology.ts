@@ -114,7 +114,7 @@ export async function createTopology({ config, db, logger, usageFlushMs }: Topol
   const single = db.target.kind === 'embedded';
   const local = memoryFailureStore(config.authFailures);
   const failures = { local, shared: single ? local : databaseFailureStore(db.prisma, config.authFailures) };
-  const keys = new ApiKeyStore(db.prisma, db.sql, single ? new KeyCache() : undefined);
+  const keys = new ApiKeyStore(db.sql, single ? new KeyCache() : undefined);
   const usage = new UsageCounter(
     db.prisma,
     (error) => {

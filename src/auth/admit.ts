@@ -1,5 +1,6 @@
 // What an authenticated key must also pass before anything runs: the address
 // it is used from, then its rate limit (a refused address spends no allowance).
+import type { WorkScope } from '../db/deadline.ts';
 import { ForbiddenError, RateLimitedError } from '../errors.ts';
 import type { RateDecision } from '../rate-limits/gcra.ts';
 import type { RateLimiter } from '../rate-limits/limiter.ts';
@@ -17,15 +18,16 @@ export function rateLimitHeaders(decision: RateDecision): Record<string, string>
   };
 }
 
-export type Admit = (caller: ApiKeyCaller, address: string) => Promise<RateDecision>;
+/** `work`: the request's scope, which bounds a limiter's database work. */
+export type Admit = (caller: ApiKeyCaller, address: string, work?: WorkScope) => Promise<RateDecision>;
 
 export function createAdmission(limiter: RateLimiter, defaultLimitPerMinute: number): Admit {
-  return async ({ key }, address) => {
+  return async ({ key }, address, work) => {
     if (!isAddressAllowed(key.allowList, address)) {
       throw new ForbiddenError(`API key "${key.name}" may not be used from ${address}.`);
     }
     const limit = key.rateLimitPerMinute ?? defaultLimitPerMinute;
-    const decision = await limiter.take(key.id, limit);
+    const decision = await limiter.take(key.id, limit, work);
     if (!decision.allowed) {
       const wait = seconds(decision.retryAfterMs);
       throw new RateLimitedError(

@@ -1,5 +1,6 @@
 // The one authentication path: credentials from the header, verified, with
 // failed attempts counted per source address and per key prefix.
+import { type WorkScope, withinScope } from '../db/deadline.ts';
 import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import { displayPrefix, looksLikeApiKey } from './api-keys.ts';
 import { parseAuthorization } from './bearer.ts';
@@ -11,9 +12,10 @@ import type { KeyVerification, VerifyKey } from './verify-key.ts';
 
 /**
  * `authorization`: the Authorization header (of the request, or a WebSocket's
- * connectionParams); `source`: the client's address, for rate limiting failed attempts.
+ * connectionParams); `source`: the client's address, for rate limiting failed
+ * attempts; `work`: the request's scope, which bounds the database work.
  */
-export type Authenticate = (authorization: string | null | undefined, source: string) => Promise<Caller>;
+export type Authenticate = (authorization: string | null | undefined, source: string, work?: WorkScope) => Promise<Caller>;
 
 type Verifiable = { kind: 'key'; secret: string } | { kind: 'member'; token: string } | { kind: 'recipient'; token: string };
 
@@ -37,11 +39,15 @@ export function createAuthenticator(
   const keyOutcome = (verification: KeyVerification): Outcome =>
     verification.valid ? { caller: verification.caller } : { refusal: invalidKey() };
 
-  const verifyCredentials = async (credentials: Verifiable): Promise<Outcome> => {
-    if (credentials.kind === 'key') return keyOutcome(await verifyKey(credentials.secret));
+  // Keys and recipients are read by statements given the request's scope; members and failures by
+  // Prisma, which runs within it (src/db/deadline.ts).
+  const verifyCredentials = async (credentials: Verifiable, work: WorkScope | undefined): Promise<Outcome> => {
+    if (credentials.kind === 'key') return keyOutcome(await verifyKey(credentials.secret, undefined, work));
     try {
       const caller =
-        credentials.kind === 'member' ? await authenticateMember(credentials.token) : await authenticateRecipient(credentials.token);
+        credentials.kind === 'member'
+          ? await withinScope(work, () => authenticateMember(credentials.token))
+          : await authenticateRecipient(credentials.token, work);
       return { caller };
     } catch (error) {
       if (error instanceof UnauthenticatedError) return { refusal: error };
@@ -54,16 +60,20 @@ export function createAuthenticator(
    * UnauthenticatedError to answer with (a failed attempt). With a key on the
    * database store, the block is read in the key's own statement: one round trip.
    */
-  const verify = async (credentials: Verifiable, address: string[]): Promise<[blocked: number, outcome: Outcome]> => {
+  const verify = async (
+    credentials: Verifiable,
+    address: string[],
+    work: WorkScope | undefined,
+  ): Promise<[blocked: number, outcome: Outcome]> => {
     const { blockedUntilSql } = failures.shared;
     if (credentials.kind === 'key' && blockedUntilSql) {
-      const verification = await verifyKey(credentials.secret, blockedUntilSql(address));
+      const verification = await verifyKey(credentials.secret, blockedUntilSql(address), work);
       return [blockedSeconds(verification.alongside), keyOutcome(verification)];
     }
-    return Promise.all([failures.shared.blockedFor(address), verifyCredentials(credentials)]);
+    return Promise.all([withinScope(work, () => failures.shared.blockedFor(address)), verifyCredentials(credentials, work)]);
   };
 
-  return async (authorization, source) => {
+  return async (authorization, source, work) => {
     const credentials = parseAuthorization(authorization);
     if (credentials.kind === 'none') return { kind: 'anonymous' };
     const token = credentials.kind === 'key' ? credentials.secret : credentials.token;
@@ -77,10 +87,10 @@ export function createAuthenticator(
     // nothing from the outcome, and an allowed one waits for one round trip. A blocked address is
     // refused outright (stolen credentials cannot be tested); a blocked key
     // prefix refuses only wrong keys, or anyone who saw a prefix could lock the real key out.
-    const [blocked, outcome] = await verify(credentials, [`ip:${source}`]);
+    const [blocked, outcome] = await verify(credentials, [`ip:${source}`], work);
     if (blocked > 0) throw new RateLimitedError(blocked);
     if ('caller' in outcome) return outcome.caller;
-    const after = await failures.shared.fail(buckets);
+    const after = await withinScope(work, () => failures.shared.fail(buckets));
     throw after > 0 ? new RateLimitedError(after) : outcome.refusal;
   };
 }

@@ -5,6 +5,7 @@ import DataLoader from 'dataloader';
 import { generateSecret, sameHash } from '../auth/api-keys.ts';
 import { type AllowList, compileAllowList } from '../auth/ip-allowlist.ts';
 import { type KeyLifecycle, keyStatus, type PresentedSecret } from '../auth/key-status.ts';
+import type { WorkScope } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
 import type { Sql } from '../db/sql.ts';
 import { BadUserInputError, NotFoundError } from '../errors.ts';
@@ -82,7 +83,6 @@ interface AuthRow {
 
 export class ApiKeyStore {
   constructor(
-    private readonly prisma: PrismaClient,
     /** The hot path's statements (src/db/sql.ts): authentication reads keys through it. */
     private readonly sql: Sql,
     private readonly cache?: KeyCache,
@@ -96,7 +96,7 @@ export class ApiKeyStore {
    */
   async findBySecretHash(
     hash: string,
-    { fresh = false, alongside }: { fresh?: boolean; alongside?: Prisma.Sql } = {},
+    { fresh = false, alongside, work }: { fresh?: boolean; alongside?: Prisma.Sql; work?: WorkScope } = {},
   ): Promise<{ key: AuthKey | null; cached: boolean; alongside: unknown }> {
     const cached = fresh || alongside ? undefined : this.cache?.get(hash);
     if (cached) return { key: cached, cached: true, alongside: undefined };
@@ -113,7 +113,7 @@ export class ApiKeyStore {
       FROM (SELECT 1) AS one
       LEFT JOIN "ApiKey" k ON k."secretHash" = ${hash} OR k."previousSecretHash" = ${hash}
       LIMIT 1`,
-      { prepare: true },
+      { prepare: true, scope: work },
     );
     // Found by a unique index; compared again in constant time, which also tells which secret it was.
     const presented =
@@ -142,12 +142,15 @@ export class ApiKeyStore {
   }
 
   /** Records that the key authenticated a request: at most once a minute, before the response. */
-  async markUsed(key: AuthKey, now: number): Promise<void> {
+  async markUsed(key: AuthKey, now: number, work?: WorkScope): Promise<void> {
     if (key.lastUsedAt !== null && now - key.lastUsedAt < LAST_USED_PRECISION_MS) return;
     // Raw SQL: Prisma's @updatedAt would bump updatedAt, which means "edited", not "used".
-    await this.prisma.$executeRaw`
+    await this.sql(
+      Prisma.sql`
       UPDATE "ApiKey" SET "lastUsedAt" = ${new Date(now)}
-      WHERE id = ${key.id}::uuid AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${new Date(now - LAST_USED_PRECISION_MS)})`;
+      WHERE id = ${key.id}::uuid AND ("lastUsedAt" IS NULL OR "lastUsedAt" < ${new Date(now - LAST_USED_PRECISION_MS)})`,
+      { prepare: true, scope: work },
+    );
     key.lastUsedAt = now;
   }
 

@@ -189,11 +189,11 @@ export class InboxService {
   }
 
   page(filter: InboxFilter, before: bigint | undefined, take: number): Promise<InboxItem[]> {
-    return itemsPage(this.scope.shared.sql, this.recipient, { filter, before, take });
+    return itemsPage(this.scope.sql, this.recipient, { filter, before, take });
   }
 
   counts(filter: InboxFilter): Promise<InboxCounts & { totalCount: number }> {
-    return inboxCounts(this.scope.shared.sql, this.recipient.recipientId, filter);
+    return inboxCounts(this.scope.sql, this.recipient.recipientId, filter);
   }
 
   /** The live inbox: refused here, before it opens, when the instance or the recipient is at its stream limit. */

@@ -3,6 +3,7 @@
 // the caller. Services are made when a resolver first asks for them.
 import type { Caller } from '../auth/caller.ts';
 import type { RecipientTokens } from '../auth/recipient-tokens.ts';
+import type { WorkScope } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
 import type { Sql } from '../db/sql.ts';
 import type { Bus } from '../realtime/bus.ts';
@@ -37,8 +38,12 @@ export interface Shared {
 }
 
 export interface RequestScope {
-  /** Confined to the caller's account. */
+  /** Confined to the caller's account, bound to the request's scope (src/db/request-client.ts). */
   db: PrismaClient;
+  /** The hot path's statements, bound to the request's scope (src/db/sql.ts). */
+  sql: Sql;
+  /** What bounds the request's database work (src/db/deadline.ts); none for a WebSocket's subscriptions. */
+  work: WorkScope | undefined;
   caller: Caller;
   /** The x-request-id of the request, for the audit trail. */
   requestId: string;

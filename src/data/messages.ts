@@ -5,7 +5,7 @@
 // account is named in the statement itself (the tenant client does not see it).
 import DataLoader from 'dataloader';
 import { isAblated } from '../ablation.ts';
-import { currentScope, databaseDeadline } from '../db/deadline.ts';
+import { databaseDeadline, type WorkScope } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { DatabaseUnavailableError } from '../db/outage.ts';
 import { composed, isUniqueViolation, type Sql } from '../db/sql.ts';
@@ -35,6 +35,8 @@ export interface SendRequest {
   data: Record<string, unknown> | null;
   /** The request's Idempotency-Key and the fingerprint of its body. */
   idempotency?: { key: string; fingerprint: string };
+  /** The request's scope: send's statement ends with it, and checks its deadline on the server's clock. */
+  work?: WorkScope;
 }
 
 export type SendOutcome =
@@ -177,12 +179,11 @@ function sendStatement(idempotent: boolean) {
 
 const SEND = { plain: sendStatement(false), idempotent: sendStatement(true) };
 
-async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, idempotency }: SendRequest): Promise<SendOutcome> {
+async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, idempotency, work }: SendRequest): Promise<SendOutcome> {
   const channelIds = target.kind === 'ALL' ? [] : target.channels.map((c) => c.id);
-  const scope = currentScope();
-  if (scope?.stopped) throw scope.stopped;
+  if (work?.stopped) throw work.stopped;
   const statement = (idempotency ? SEND.idempotent : SEND.plain)({
-    deadline: databaseDeadline(scope),
+    deadline: databaseDeadline(work),
     accountId,
     keyId,
     title,
@@ -196,7 +197,7 @@ async function attempt(sql: Sql, { accountId, keyId, target, title, body, data, 
     lock: idempotency ? `${keyId}:${idempotency.key}` : null,
     fingerprint: idempotency?.fingerprint ?? null,
   });
-  const [row] = await sql<Row>(statement, { prepare: true });
+  const [row] = await sql<Row>(statement, { prepare: true, scope: work });
   if (row.id) {
     const {
       inTime: _inTime,
@@ -279,7 +280,7 @@ export class MessageService {
    * visibleMessages), newest first: a page below `before`, or one message.
    */
   private async scopedIds(condition: Prisma.Sql, { before, id, take }: { before?: bigint; id?: string; take: number }): Promise<string[]> {
-    const rows = await this.scope.shared.sql<{ id: string }>(
+    const rows = await this.scope.sql<{ id: string }>(
       Prisma.sql`
       SELECT m.id::text FROM "Message" m
       WHERE ${condition}
@@ -309,7 +310,7 @@ export class MessageService {
   async count(): Promise<number> {
     const visible = this.visible();
     if (visible.kind === 'where') return this.scope.db.message.count({ where: visible.where });
-    const [row] = await this.scope.shared.sql<{ count: number }>(
+    const [row] = await this.scope.sql<{ count: number }>(
       Prisma.sql`SELECT count(*)::int AS count FROM "Message" m WHERE ${visible.condition}`,
     );
     return row.count;
@@ -348,6 +349,7 @@ export class MessageService {
       target: target.kind === 'ALL' ? { kind: 'ALL' } : { kind: 'CHANNELS', channels },
       ...message,
       idempotency,
+      work: this.scope.work,
     });
     if (outcome.kind === 'sent') {
       shared.onSent(outcome.message.recipientCount);

@@ -225,7 +225,7 @@ export class RecipientService {
     // A large import can outgrow the planner's statistics until autovacuum next analyzes the tables
     // (up to a minute): meanwhile a filtered count can be planned for a handful of rows and take
     // seconds. Fresh statistics now; they only help, so a failure here does not undo the import.
-    if (rows.length >= ANALYZE_AFTER_ROWS) await this.scope.shared.sql(Prisma.sql`ANALYZE "Recipient", "RecipientChannel"`).catch(() => {});
+    if (rows.length >= ANALYZE_AFTER_ROWS) await this.scope.sql(Prisma.sql`ANALYZE "Recipient", "RecipientChannel"`).catch(() => {});
     return counts;
   }
 

@@ -174,7 +174,7 @@ export class WebhookService {
   async delete(id: string): Promise<{ id: string }> {
     const accountId = accountOf(this.scope);
     if (!isUuid(id)) throw new NotFoundError('Webhook endpoint', id);
-    const { sql } = this.scope.shared;
+    const { sql } = this.scope;
     const [owned] = await sql<{ id: string }>(
       Prisma.sql`SELECT id::text FROM "WebhookEndpoint" WHERE id = ${id}::uuid AND "accountId" = ${accountId}::uuid`,
     );
@@ -229,7 +229,7 @@ export class WebhookService {
     const accountId = accountOf(this.scope);
     if (!isUuid(id)) throw new NotFoundError('Webhook endpoint', id);
     const now = new Date();
-    const [row] = await this.scope.shared.sql<{ found: boolean; enabled: boolean | null; eventId: string | null }>(Prisma.sql`
+    const [row] = await this.scope.sql<{ found: boolean; enabled: boolean | null; eventId: string | null }>(Prisma.sql`
       WITH endpoint AS (SELECT id, enabled FROM "WebhookEndpoint" WHERE id = ${id}::uuid AND "accountId" = ${accountId}::uuid),
       hook_deliveries AS (
         INSERT INTO "WebhookDelivery" ("endpointId", "eventId", "eventType", data, "occurredAt")

@@ -19,6 +19,7 @@
 import type pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { QueryObserver } from './adapters.ts';
+import type { DeadlinePool, WorkScope } from './deadline.ts';
 
 /** A statement to run: Prisma.Sql, or a run of a statement composed once (`composed` below). */
 export interface Statement {
@@ -26,8 +27,21 @@ export interface Statement {
   readonly values: readonly unknown[];
 }
 
-/** Runs a statement; `prepare`: under a name derived from its text, with a plan kept for every value (see above). */
-export type Sql = <T extends pg.QueryResultRow>(statement: Statement, options?: { prepare?: boolean }) => Promise<T[]>;
+export interface SqlOptions {
+  /** Under a name derived from its text, with a plan kept for every value (see above). */
+  prepare?: boolean;
+  /** The request the statement serves: its wait and run end with it (./deadline.ts). */
+  scope?: WorkScope;
+}
+
+/** Runs a statement. */
+export type Sql = <T extends pg.QueryResultRow>(statement: Statement, options?: SqlOptions) => Promise<T[]>;
+
+/** `sql` with every statement bound to `scope` (a request's services get it so). */
+export const sqlWithin =
+  (sql: Sql, scope: WorkScope | undefined): Sql =>
+  (statement, options) =>
+    sql(statement, { ...options, scope });
 
 /** Stands for a value that each run of a composed statement supplies. */
 class Slot {
@@ -53,10 +67,10 @@ export function composed<V extends Record<string, unknown>>(
 /** The PostgreSQL error of a broken unique constraint. */
 export const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505';
 
-export function createSql(pool: pg.Pool, onQuery?: QueryObserver): Sql {
+export function createSql(pool: DeadlinePool, onQuery?: QueryObserver): Sql {
   // One name per distinct text: a statement's variants are a handful of fixed texts.
   const names = new Map<string, string>();
-  return async (statement, { prepare = false } = {}) => {
+  return async (statement, { prepare = false, scope } = {}) => {
     const text = statement.text;
     onQuery?.(text);
     let name: string | undefined;
@@ -67,7 +81,7 @@ export function createSql(pool: pg.Pool, onQuery?: QueryObserver): Sql {
         names.set(text, name);
       }
     }
-    const result = await pool.query({ name, text, values: statement.values as unknown[] });
+    const result = await pool.queryWithin<never>(scope, { name, text, values: statement.values as unknown[] });
     return result.rows;
   };
 }

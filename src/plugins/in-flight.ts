@@ -1,15 +1,16 @@
 // Every request in flight has a deadline (REQUEST_TIMEOUT_MS), and beyond
 // MAX_REQUESTS_IN_FLIGHT none is admitted: 503 at once rather than a queue
-// that clients give up on. A request's work runs in its scope
-// (src/db/deadline.ts): when the client goes away or the deadline passes, its
-// database work stops (waits end, statements are cancelled, none starts).
+// that clients give up on. A request's work has its scope (src/db/deadline.ts),
+// in the request's state for the context to hand on: when the client goes away
+// or the deadline passes, its database work stops (waits end, statements are
+// cancelled, none starts).
 // The answer is then whatever that work says, a 503 when it was cut short;
 // if nothing answers even so (a frozen database ignores cancels), Herald
 // answers 503 itself shortly after the deadline.
 // Probes, metrics and event streams (long-lived subscriptions) are neither
 // counted nor cut.
 import type { Plugin } from 'graphql-yoga';
-import { deadlinePassed, Scope, withinScope } from '../db/deadline.ts';
+import { deadlinePassed, Scope } from '../db/deadline.ts';
 import { RequestAbandonedError } from '../db/outage.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import { stateOf } from '../request-state.ts';
@@ -132,7 +133,8 @@ export function useInFlight(requests: InFlightRequests): Plugin {
           return unavailableResponse(new ServiceUnavailableError('overloaded'));
         }
         try {
-          const answered = withinScope(scope, () => requestHandler(req, context));
+          stateOf(req).work = scope;
+          const answered = requestHandler(req, context);
           const late = scope.late.then((why) => {
             if (why === 'deadline') Object.assign(stateOf(req), { unavailable: 'slow', timedOut: true });
             return unavailableResponse(new ServiceUnavailableError('slow'));

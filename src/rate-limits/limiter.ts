@@ -1,10 +1,11 @@
 // Where each key's TAT lives: this process's memory (the embedded database has
 // one process), or Redis, shared by a fleet (./redis.ts).
+import type { WorkScope } from '../db/deadline.ts';
 import { gcra, PERIOD_MS, type RateDecision } from './gcra.ts';
 
 export interface RateLimiter {
-  /** Counts one request of the key against `limit` a minute, if it is allowed. */
-  take(keyId: string, limit: number): Promise<RateDecision>;
+  /** Counts one request of the key against `limit` a minute, if it is allowed; `work`: the request's scope, for a limiter in the database. */
+  take(keyId: string, limit: number, work?: WorkScope): Promise<RateDecision>;
   close(): Promise<void>;
 }
 

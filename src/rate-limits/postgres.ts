@@ -1,6 +1,7 @@
 // The per-key limit shared by a fleet that has no Redis: one row per key holding
 // its TAT, moved by a single conditional upsert on the database's clock, so
 // concurrent requests through any instance are counted one after the other.
+import type { WorkScope } from '../db/deadline.ts';
 import type { Sql } from '../db/sql.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { PERIOD_MS, type RateDecision } from './gcra.ts';
@@ -23,7 +24,7 @@ export class PostgresRateLimiter implements RateLimiter {
     return deleted;
   }
 
-  async take(keyId: string, limit: number): Promise<RateDecision> {
+  async take(keyId: string, limit: number, work?: WorkScope): Promise<RateDecision> {
     const interval = PERIOD_MS / limit;
     // The same arithmetic as gcra() in ./gcra.ts: the row moves only when the request is allowed.
     const [{ now, taken, stored }] = await this.sql<{ now: number; taken: number | null; stored: number | null }>(
@@ -37,7 +38,7 @@ export class PostgresRateLimiter implements RateLimiter {
       )
       SELECT (SELECT now FROM clock) AS now, (SELECT tat FROM taken) AS taken,
              (SELECT tat FROM "KeyRateLimit" WHERE "apiKeyId" = ${keyId}::uuid) AS stored`,
-      { prepare: true },
+      { prepare: true, scope: work },
     );
     if (taken !== null) {
       return {

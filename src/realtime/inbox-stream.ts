@@ -11,7 +11,6 @@
 // stream holds a few fields, not a Repeater's machinery (the bench's inbox rows).
 import type { RecipientCaller } from '../auth/caller.ts';
 import { type InboxEvent, inboxCounts, itemsAfter } from '../data/inbox.ts';
-import { outsideScope } from '../db/deadline.ts';
 import type { Sql } from '../db/sql.ts';
 import type { InboxHub, StreamHandle } from './hub.ts';
 
@@ -171,9 +170,9 @@ export async function openInboxStream(
     stream.goLive();
     return stream;
   }
-  // The replay outlives the request that opened the stream: its statements are bounded by the
-  // connections' own timeouts, not by that request's deadline.
-  void outsideScope(async () => {
+  // The replay outlives the request that opened the stream: its statements (`sql` has no scope) are
+  // bounded by the connections' own timeouts, not by that request's deadline.
+  void (async () => {
     const counts = await inboxCounts(sql, recipient.recipientId);
     for (let cursor = after; !stream.closed; ) {
       const page = await itemsAfter(sql, recipient, cursor, REPLAY_PAGE);
@@ -182,7 +181,7 @@ export async function openInboxStream(
       cursor = page[page.length - 1].seq;
     }
     stream.goLive();
-  }).catch((error: unknown) => {
+  })().catch((error: unknown) => {
     // The client resumes with the last cursor it got once the database answers again.
     hub.onError(error);
     stream.end();

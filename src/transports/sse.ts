@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Caller } from '../auth/caller.ts';
-import { scopeUntil, withinScope } from '../db/deadline.ts';
+import { scopeUntil, type WorkScope } from '../db/deadline.ts';
 import { unavailableError } from '../plugins/outages.ts';
 import { MAX_BODY_BYTES } from '../plugins/request-body.ts';
 import { describeCaller } from '../plugins/request-log.ts';
@@ -136,7 +136,13 @@ export function createSseTransport(herald: Herald, { heartbeatMs = HEARTBEAT_MS 
     return code;
   }
 
-  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string, started: number, opened: () => void): Promise<void> {
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    started: number,
+    opening: WorkScope & { done(): void },
+  ): Promise<void> {
     let caller: Caller | null = null;
     let operation: string | undefined;
     const refuse = (errors: readonly GraphQLError[] | GraphQLError, status?: number) => {
@@ -166,13 +172,13 @@ export function createSseTransport(herald: Herald, { heartbeatMs = HEARTBEAT_MS 
     }
     const address = clientAddress(req.headers['x-forwarded-for'] as string | undefined, req);
     try {
-      caller = await authenticate(req.headers.authorization, address);
+      caller = await authenticate(req.headers.authorization, address, opening);
     } catch (error) {
       if (!(error instanceof GraphQLError)) throw error;
       refuse(error);
       return;
     }
-    const prepared = await prepareSubscription(herald, { caller, requestId }, params);
+    const prepared = await prepareSubscription(herald, { caller, requestId, work: opening }, params);
     if (!('args' in prepared)) {
       refuse(prepared);
       return;
@@ -196,7 +202,7 @@ export function createSseTransport(herald: Herald, { heartbeatMs = HEARTBEAT_MS 
     const stop = () => void iterator.return?.();
     open.set(res, stop);
     res.once('close', stop);
-    opened();
+    opening.done();
     log({ requestId, method: req.method, operation, caller, status: 200, started });
     try {
       for (;;) {
@@ -219,7 +225,7 @@ export function createSseTransport(herald: Herald, { heartbeatMs = HEARTBEAT_MS 
       // Opening a stream (reading the request, authentication) has the deadline of any request;
       // once open, the stream has none.
       const scope = scopeUntil(Date.now() + config.requestTimeoutMs);
-      withinScope(scope, () => serve(req, res, requestId, started, scope.done))
+      serve(req, res, requestId, started, scope)
         .catch((error: unknown) => {
           if (res.headersSent) {
             res.destroy();

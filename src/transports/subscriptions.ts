@@ -10,7 +10,7 @@
 import { type DocumentNode, type ExecutionResult, GraphQLError, getOperationAST, type subscribe } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { maskError } from 'graphql-yoga';
-import type { Caller } from '../auth/caller.ts';
+import type { ConnectionContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import type { Herald } from '../yoga.ts';
 
@@ -90,7 +90,7 @@ const refusal = (message: string) => new GraphQLError(message, { extensions: { c
  */
 export async function prepareSubscription(
   herald: Herald,
-  connection: { caller: Caller; requestId: string },
+  connection: ConnectionContext['extra'],
   params: OperationParams,
   connectionParams?: Record<string, unknown>,
 ): Promise<Prepared | readonly GraphQLError[]> {

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { generateSecret } from '../../src/auth/api-keys.ts';
 import { sendMessage } from '../../src/data/messages.ts';
 import { UsageCounter } from '../../src/data/usage.ts';
-import { Scope, withinScope } from '../../src/db/deadline.ts';
+import { Scope } from '../../src/db/deadline.ts';
 import { openDatabase } from '../../src/db/index.ts';
 import { RequestAbandonedError } from '../../src/db/outage.ts';
 import { createHerald, type Herald } from '../../src/yoga.ts';
@@ -144,7 +144,7 @@ describe('send stops once its request is over', () => {
     const left = new Scope(Date.now() + 10_000);
     left.stop(new RequestAbandonedError());
     const { count } = await herald.countStatements(() =>
-      expect(withinScope(left, () => sendMessage(herald.db.sql, request))).rejects.toThrow(RequestAbandonedError),
+      expect(sendMessage(herald.db.sql, { ...request, work: left })).rejects.toThrow(RequestAbandonedError),
     );
     expect(count).toBe(0);
     expect(await written()).toBe(0);
@@ -157,13 +157,13 @@ describe('send stops once its request is over', () => {
     const { request, written } = await setup(herald, account);
     // Not aborted yet here (as when the statement was already on its way), but its deadline has passed.
     const late = new Scope(Date.now() - 1_000);
-    await expect(withinScope(late, () => sendMessage(herald.db.sql, request))).rejects.toThrow(
+    await expect(sendMessage(herald.db.sql, { ...request, work: late })).rejects.toThrow(
       /deadline passed before send reached the database/,
     );
     expect(await written()).toBe(0);
     // In time, it is sent.
     const inTime = new Scope(Date.now() + 10_000);
-    expect((await withinScope(inTime, () => sendMessage(herald.db.sql, request))).kind).toBe('sent');
+    expect((await sendMessage(herald.db.sql, { ...request, work: inTime })).kind).toBe('sent');
     expect(await written()).toBe(1);
   });
 });

@@ -3,7 +3,7 @@
 // deadline passed) never commits afterwards, and beyond the in-flight limit
 // requests are refused at once instead of queueing.
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { Typename } from '../support/documents.ts';
+import { Channels, CreateChannel, Typename } from '../support/documents.ts';
 import {
   type Answer,
   errorLines,
@@ -117,3 +117,38 @@ test('beyond MAX_REQUESTS_IN_FLIGHT: 503 at once with Retry-After, not a queue; 
   const metrics = await (await fetch(herald.url('/metrics'))).text();
   expect(metrics).toMatch(/herald_requests_unavailable_total\{reason="overloaded"\} 30/);
 });
+
+test("Prisma's work ends with its request too: reads and audited writes whose clients left are cancelled at once, and never commit", async () => {
+  // The default deadline (10 s) and lock_timeout: only the clients' leaving can end these waits early.
+  const herald = await startHerald({ DATABASE_URL: pg.url('herald') });
+  const { member } = await seed(herald, 'prisma-left');
+  const waiting = async () =>
+    Number(
+      (
+        await pg.query<{ n: string }>(
+          'herald',
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'herald' AND wait_event_type = 'Lock'",
+        )
+      )[0].n,
+    );
+  const lock = await pg.lock('herald', 'Channel');
+  try {
+    const leave = { signal: AbortSignal.timeout(1_500) };
+    const leaving = [
+      gql(herald, member, Channels, {}, leave),
+      gql(herald, member, CreateChannel, { input: { slug: 'left-1', name: 'Left' } }, leave),
+      gql(herald, member, CreateChannel, { input: { slug: 'left-2', name: 'Left' } }, leave),
+    ];
+    // Each waits for the lock on the server...
+    await within(1_300, async () => (await waiting()) === 3, 'three statements waiting for the lock');
+    expect((await Promise.all(leaving)).map((a) => a.status)).toEqual([0, 0, 0]);
+    // ...until its client leaves: then Herald cancels it, long before the lock or the deadline would end it.
+    await within(1_500, async () => (await waiting()) === 0, 'no statement waiting once the clients left');
+  } finally {
+    await lock.release();
+  }
+  const created = await gql(herald, member, CreateChannel, { input: { slug: 'after', name: 'After' } });
+  expect(created.status).toBe(200);
+  const slugs = await pg.query<{ slug: string }>('herald', `SELECT slug FROM "Channel" WHERE slug <> 'news' ORDER BY slug`);
+  expect(slugs.map((row) => row.slug)).toEqual(['after']);
+}, 30_000);
