@@ -240,14 +240,22 @@ export class DeadlinePool extends pg.Pool {
   /** pg's Pool.query, with the wait for a connection and the statement bound to `scope` (none: unbounded but by the pool's own limits). */
   async queryWithin<R extends pg.QueryResultRow>(scope: WorkScope | undefined, config: pg.QueryConfig): Promise<pg.QueryResult<R>> {
     const client = await this.acquire(scope);
+    // As pg's own Pool.query: the connection failing while it runs (the server killed) is this
+    // statement's error (its promise rejects with it too), not an 'error' event nobody hears, which
+    // would end the process; and a connection whose statement failed is not reused.
+    let failed: Error | undefined;
+    const onError = (error: Error) => {
+      failed ??= error;
+    };
+    client.on('error', onError);
     try {
-      const result = await client.query<R>(config);
-      client.release();
-      return result;
+      return await client.query<R>(config);
     } catch (error) {
-      // As pg's own Pool.query: a connection whose statement failed is not reused.
-      client.release(error as Error);
+      failed ??= error as Error;
       throw error;
+    } finally {
+      client.off('error', onError);
+      client.release(failed);
     }
   }
 

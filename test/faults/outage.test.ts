@@ -151,3 +151,35 @@ test('the database system is starting up: 503 with Retry-After; back when it acc
   expect(await recovery(herald, seeded)).toBeLessThan(3_000);
   await expectLoggedOnce(herald, since, 40);
 });
+
+test('the server process running a send is killed (SIGKILL): that send gets 503, and Herald lives on to serve again', async () => {
+  const herald = await startHerald({ DATABASE_URL: pg.url('herald') });
+  const seeded = await seed(herald, `killed-backend-${Date.now()}`);
+  // The send waits for a lock, so that its connection is busy with it when its server process dies.
+  const lock = await pg.lock('herald', 'Message');
+  const sending = gql(herald, seeded.key.secret, SEND, sendInput('killed under it'));
+  let backend = 0;
+  try {
+    await within(
+      3_000,
+      async () => {
+        const [waiting] = await pg.query<{ pid: number }>(
+          'herald',
+          "SELECT pid FROM pg_stat_activity WHERE datname = 'herald' AND wait_event_type = 'Lock'",
+        );
+        backend = waiting?.pid ?? 0;
+        return backend > 0;
+      },
+      'the send waiting for the lock',
+    );
+    process.kill(backend, 'SIGKILL');
+    const answer = await sending;
+    expect(answer).toMatchObject({ status: 503, body: { errors: [{ extensions: { code: 'SERVICE_UNAVAILABLE' } }] } });
+  } finally {
+    // PostgreSQL restarts every server process after one was killed: the lock's connection is gone with it.
+    await lock.release().catch(() => {});
+  }
+  // The same Herald process answers again once PostgreSQL has recovered.
+  await within(10_000, async () => (await gql(herald, seeded.key.secret, SEND, sendInput('after the kill'))).status === 200);
+  expect(herald.child.exitCode).toBeNull();
+});
