@@ -13,7 +13,7 @@ import type { Plugin } from 'graphql-yoga';
 import { deadlinePassed, Scope } from '../db/deadline.ts';
 import { RequestAbandonedError } from '../db/outage.ts';
 import { ServiceUnavailableError } from '../errors.ts';
-import { stateOf } from '../request-state.ts';
+import { pathOf, stateOf } from '../request-state.ts';
 
 /** How long after its deadline a request whose work did not stop is answered anyway. */
 const GRACE_MS = 500;
@@ -122,8 +122,9 @@ export function unavailableResponse(error: ServiceUnavailableError): Response {
  */
 export function useInFlight(requests: InFlightRequests): Plugin {
   return {
-    onRequest({ request, url, requestHandler, setRequestHandler }) {
-      if (UNCOUNTED_PATHS.has(url.pathname) || request.headers.get('accept')?.includes('text/event-stream')) return;
+    onRequest({ request, requestHandler, setRequestHandler }) {
+      // The path from the URL's string: whatwg's `url` parses the URL again on every read of it.
+      if (UNCOUNTED_PATHS.has(pathOf(request.url)) || request.headers.get('accept')?.includes('text/event-stream')) return;
       // The connection's signal: a plugin before the handler may replace the request (and its signal) to read the body.
       const client = request.signal;
       setRequestHandler(async (req, context) => {
