@@ -1,6 +1,6 @@
 // The one authentication path: credentials from the header, verified, with
 // failed attempts counted per source address and per key prefix.
-import { type WorkScope, withinScope } from '../db/deadline.ts';
+import type { WorkScope } from '../db/deadline.ts';
 import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import { displayPrefix, looksLikeApiKey } from './api-keys.ts';
 import { parseAuthorization } from './bearer.ts';
@@ -39,14 +39,12 @@ export function createAuthenticator(
   const keyOutcome = (verification: KeyVerification): Outcome =>
     verification.valid ? { caller: verification.caller } : { refusal: invalidKey() };
 
-  // Keys and recipients are read by statements given the request's scope; members and failures by
-  // Prisma, which runs within it (src/db/deadline.ts).
   const verifyCredentials = async (credentials: Verifiable, work: WorkScope | undefined): Promise<Outcome> => {
     if (credentials.kind === 'key') return keyOutcome(await verifyKey(credentials.secret, undefined, work));
     try {
       const caller =
         credentials.kind === 'member'
-          ? await withinScope(work, () => authenticateMember(credentials.token))
+          ? await authenticateMember(credentials.token, work)
           : await authenticateRecipient(credentials.token, work);
       return { caller };
     } catch (error) {
@@ -70,7 +68,7 @@ export function createAuthenticator(
       const verification = await verifyKey(credentials.secret, blockedUntilSql(address), work);
       return [blockedSeconds(verification.alongside), keyOutcome(verification)];
     }
-    return Promise.all([withinScope(work, () => failures.shared.blockedFor(address)), verifyCredentials(credentials, work)]);
+    return Promise.all([failures.shared.blockedFor(address, work), verifyCredentials(credentials, work)]);
   };
 
   return async (authorization, source, work) => {
@@ -90,7 +88,7 @@ export function createAuthenticator(
     const [blocked, outcome] = await verify(credentials, [`ip:${source}`], work);
     if (blocked > 0) throw new RateLimitedError(blocked);
     if ('caller' in outcome) return outcome.caller;
-    const after = await withinScope(work, () => failures.shared.fail(buckets));
+    const after = await failures.shared.fail(buckets, work);
     throw after > 0 ? new RateLimitedError(after) : outcome.refusal;
   };
 }

@@ -1,13 +1,15 @@
 // Failed authentications, counted per source address and per key prefix in
 // fixed windows. Past the limit, the caller gets 429 until the window ends.
+import { type WorkScope, withinScope } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 
+/** `work`: the request's scope, which bounds a store's database work (src/db/deadline.ts). */
 export interface FailureStore {
   /** Seconds until these buckets are allowed again (0: not blocked). */
-  blockedFor(buckets: string[]): Promise<number>;
+  blockedFor(buckets: string[], work?: WorkScope): Promise<number>;
   /** Counts one failure in each bucket; returns seconds blocked after it (0: still under the limit). */
-  fail(buckets: string[]): Promise<number>;
+  fail(buckets: string[], work?: WorkScope): Promise<number>;
   /**
    * The database store only: blockedFor as a SQL expression (the end of the
    * block as a timestamp, or null), to ride along the key lookup's statement.
@@ -63,18 +65,25 @@ export function databaseFailureStore(db: PrismaClient, { limit, windowSeconds }:
     WHERE bucket = ANY(${buckets}) AND "windowEnd" > now() AND count >= ${limit})`;
   return {
     blockedUntilSql,
-    async blockedFor(buckets) {
-      const [{ until }] = await db.$queryRaw<{ until: Date | null }[]>`SELECT ${blockedUntilSql(buckets)} AS until`;
+    // Prisma's work, within the request's scope.
+    async blockedFor(buckets, work) {
+      const [{ until }] = await withinScope(
+        work,
+        () => db.$queryRaw<{ until: Date | null }[]>`SELECT ${blockedUntilSql(buckets)} AS until`,
+      );
       return blockedSeconds(until);
     },
-    async fail(buckets) {
-      const rows = await db.$queryRaw<{ count: number; windowEnd: Date }[]>`
+    async fail(buckets, work) {
+      const rows = await withinScope(
+        work,
+        () => db.$queryRaw<{ count: number; windowEnd: Date }[]>`
         INSERT INTO "AuthFailure" (bucket, "windowEnd", count)
         SELECT b, now() + make_interval(secs => ${windowSeconds}), 1 FROM unnest(${buckets}::text[]) AS b
         ON CONFLICT (bucket) DO UPDATE SET
           count = CASE WHEN "AuthFailure"."windowEnd" <= now() THEN 1 ELSE "AuthFailure".count + 1 END,
           "windowEnd" = CASE WHEN "AuthFailure"."windowEnd" <= now() THEN EXCLUDED."windowEnd" ELSE "AuthFailure"."windowEnd" END
-        RETURNING count, "windowEnd"`;
+        RETURNING count, "windowEnd"`,
+      );
       const now = Date.now();
       return Math.max(0, ...rows.filter((r) => r.count >= limit).map((r) => secondsUntil(r.windowEnd, now)));
     },

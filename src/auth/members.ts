@@ -1,11 +1,13 @@
 // Members: a verified token names an account and a subject; the first request
 // that carries one provisions both (as with an external identity provider).
 // The token's email and name claims are kept on the member, for people to read.
+import { type WorkScope, withinScope } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
 import type { MemberCaller } from './caller.ts';
 import type { MemberClaims, VerifyMemberToken } from './jwt.ts';
 
-export type AuthenticateMember = (token: string) => Promise<MemberCaller>;
+/** `work`: the request's scope, within which the member's rows are read and written (src/db/deadline.ts). */
+export type AuthenticateMember = (token: string, work?: WorkScope) => Promise<MemberCaller>;
 
 type Profile = { email?: string; name?: string };
 
@@ -22,8 +24,12 @@ function changedProfile(stored: { email: string | null; name: string | null }, c
 }
 
 export function createMemberAuthenticator(db: PrismaClient, verifyMemberToken: VerifyMemberToken): AuthenticateMember {
-  return async (token) => {
+  return async (token, work) => {
     const claims = await verifyMemberToken(token);
+    return withinScope(work, () => findOrCreate(claims));
+  };
+
+  async function findOrCreate(claims: MemberClaims): Promise<MemberCaller> {
     const { subject, accountSlug } = claims;
     const found = await db.member.findFirst({
       where: { subject, account: { slug: accountSlug } },
@@ -50,5 +56,5 @@ export function createMemberAuthenticator(db: PrismaClient, verifyMemberToken: V
       select: { id: true },
     });
     return { kind: 'member', accountId: account.id, memberId: member.id };
-  };
+  }
 }
