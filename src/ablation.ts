@@ -12,6 +12,7 @@ export const ABLATABLE = {
   usage: 'per-key usage counting',
   access: "the access middleware's caller checks (the target it resolves for send remains)",
   'tenant-client': 'the account-confined Prisma client (resolvers get the root client)',
+  'key-cache': "authentication's memory of keys and address blocks (as AUTH_CACHE_MS=0: every request reads them)",
   'body-limit': 'the request body checks (JSON only, 1 MiB)',
   readiness: 'the /ready check plugin',
   deadlines: 'request deadlines and the in-flight limit',

@@ -24,6 +24,13 @@ export interface Config {
   /** Failed authentications allowed per source address and per key prefix in one window. */
   authFailures: { limit: number; windowSeconds: number };
   /**
+   * On PostgreSQL: how long an instance answers from memory for a key (and an
+   * address's block) it read; a write of a key, or a failure that blocks,
+   * waits as long after it commits (src/data/leased-cache.ts). 0: every
+   * request reads them. The embedded database caches them without a lease.
+   */
+  authCacheMs: number;
+  /**
    * The proxies whose X-Forwarded-For is believed (addresses, CIDR blocks, or
    * proxy-addr's names: loopback, linklocal, uniquelocal); empty: none, the
    * client's address is the connection's.
@@ -254,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       limit: parseCount(env, 'AUTH_FAILURE_LIMIT', 20),
       windowSeconds: parseCount(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 86_400),
     },
+    authCacheMs: parseMilliseconds(env, 'AUTH_CACHE_MS', 250, 0, 5_000),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     keyRateLimitPerMinute: parseCount(env, 'KEY_RATE_LIMIT_PER_MINUTE', 1_000, MAX_RATE_LIMIT_PER_MINUTE),
     redisUrl: parseRedisUrl(env.REDIS_URL),

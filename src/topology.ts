@@ -4,12 +4,13 @@
 // that every instance agrees. Either way this builds the stores, the bus and the
 // inbox hub, and owns their start and stop (and the background timers).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isAblated } from './ablation.ts';
 import type { FailureStores } from './auth/authenticate.ts';
 import { databaseFailureStore, memoryFailureStore } from './auth/failures.ts';
 import { RecipientTokens } from './auth/recipient-tokens.ts';
 import type { Config } from './config.ts';
 import { ApiKeyStore } from './data/api-keys.ts';
-import { KeyCache } from './data/key-cache.ts';
+import { LeasedCache } from './data/leased-cache.ts';
 import { purgeExpiredIdempotencyKeys } from './data/messages.ts';
 import { type LostUsage, UsageCounter } from './data/usage.ts';
 import type { Database } from './db/index.ts';
@@ -113,8 +114,13 @@ function createBus(config: Config, db: Database, logger: Logger, single: boolean
 export async function createTopology({ config, db, logger, usageFlushMs }: TopologyOptions): Promise<Topology> {
   const single = db.target.kind === 'embedded';
   const local = memoryFailureStore(config.authFailures);
-  const failures = { local, shared: single ? local : databaseFailureStore(db.prisma, config.authFailures) };
-  const keys = new ApiKeyStore(db.sql, single ? new KeyCache() : undefined);
+  // Keys and address blocks in memory: for good on the embedded database, under a lease on PostgreSQL.
+  const leaseMs = isAblated('key-cache') ? 0 : config.authCacheMs;
+  const failures = { local, shared: single ? local : databaseFailureStore(db.prisma, config.authFailures, leaseMs) };
+  const keys = new ApiKeyStore(
+    db.sql,
+    isAblated('key-cache') ? undefined : single ? LeasedCache.forProcess() : leaseMs > 0 ? LeasedCache.forFleet(leaseMs) : undefined,
+  );
   const usage = new UsageCounter(
     db.prisma,
     (error) => {

@@ -5,7 +5,7 @@ import { RateLimitedError, UnauthenticatedError } from '../errors.ts';
 import { displayPrefix, looksLikeApiKey } from './api-keys.ts';
 import { parseAuthorization } from './bearer.ts';
 import type { Caller } from './caller.ts';
-import { blockedSeconds, type FailureStore } from './failures.ts';
+import type { FailureStore } from './failures.ts';
 import type { AuthenticateMember } from './members.ts';
 import type { AuthenticateRecipient } from './recipients.ts';
 import type { KeyVerification, VerifyKey } from './verify-key.ts';
@@ -56,17 +56,20 @@ export function createAuthenticator(
   /**
    * The seconds `address` is blocked for, and the caller or the
    * UnauthenticatedError to answer with (a failed attempt). With a key on the
-   * database store, the block is read in the key's own statement: one round trip.
+   * database store, the block is read in the key's own statement (one round
+   * trip), or from memory while its lease holds; a known block is refused without a look at the key.
    */
   const verify = async (
     credentials: Verifiable,
     address: string[],
     work: WorkScope | undefined,
   ): Promise<[blocked: number, outcome: Outcome]> => {
-    const { blockedUntilSql } = failures.shared;
-    if (credentials.kind === 'key' && blockedUntilSql) {
-      const verification = await verifyKey(credentials.secret, blockedUntilSql(address), work);
-      return [blockedSeconds(verification.alongside), keyOutcome(verification)];
+    const block = credentials.kind === 'key' ? failures.shared.blockedAlongside?.(address) : undefined;
+    if (credentials.kind === 'key' && block) {
+      if ('seconds' in block)
+        return [block.seconds, block.seconds > 0 ? { refusal: invalidKey() } : await verifyCredentials(credentials, work)];
+      const verification = await verifyKey(credentials.secret, block.sql, work);
+      return [block.read(verification.alongside), keyOutcome(verification)];
     }
     return Promise.all([failures.shared.blockedFor(address, work), verifyCredentials(credentials, work)]);
   };

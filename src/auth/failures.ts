@@ -1,5 +1,6 @@
 // Failed authentications, counted per source address and per key prefix in
 // fixed windows. Past the limit, the caller gets 429 until the window ends.
+import { LeasedCache } from '../data/leased-cache.ts';
 import { type WorkScope, withinScope } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { Prisma } from '../generated/prisma/client.ts';
@@ -11,15 +12,15 @@ export interface FailureStore {
   /** Counts one failure in each bucket; returns seconds blocked after it (0: still under the limit). */
   fail(buckets: string[], work?: WorkScope): Promise<number>;
   /**
-   * The database store only: blockedFor as a SQL expression (the end of the
-   * block as a timestamp, or null), to ride along the key lookup's statement.
-   * Read its value with `blockedSeconds`.
+   * The database store only: blockedFor without a statement of its own. Either
+   * the answer from this instance's memory, or a SQL expression to ride along
+   * the key lookup's statement and a function that reads its value.
    */
-  blockedUntilSql?(buckets: string[]): Prisma.Sql;
+  blockedAlongside?(buckets: string[]): { seconds: number } | { sql: Prisma.Sql; read(value: unknown): number };
 }
 
 /** Seconds until the end a `blockedUntilSql` expression returned (0: not blocked). */
-export function blockedSeconds(blockedUntil: unknown, now = Date.now()): number {
+function blockedSeconds(blockedUntil: unknown, now = Date.now()): number {
   return blockedUntil instanceof Date || typeof blockedUntil === 'string' ? secondsUntil(new Date(blockedUntil), now) : 0;
 }
 
@@ -58,13 +59,37 @@ export function memoryFailureStore({ limit, windowSeconds }: FailureLimit): Fail
   };
 }
 
-/** Shared through the database: the limit holds across every instance of a fleet. */
-export function databaseFailureStore(db: PrismaClient, { limit, windowSeconds }: FailureLimit): FailureStore {
+/**
+ * Shared through the database: the limit holds across every instance of a fleet.
+ * `leaseMs` (0: none): how long an instance may answer from memory that a
+ * bucket is not blocked (or until when it is). A failure that blocks a bucket
+ * answers only once that lease has run out everywhere (src/data/leased-cache.ts):
+ * from its 429 on, every instance refuses the address.
+ */
+export function databaseFailureStore(db: PrismaClient, { limit, windowSeconds }: FailureLimit, leaseMs = 0): FailureStore {
   const blockedUntilSql = (buckets: string[]) => Prisma.sql`(
     SELECT max("windowEnd") FROM "AuthFailure"
     WHERE bucket = ANY(${buckets}) AND "windowEnd" > now() AND count >= ${limit})`;
+  /** The end of each bucket's block in epoch ms (0: not blocked), as last read. */
+  const known = leaseMs > 0 ? LeasedCache.forFleet<number>(leaseMs) : null;
   return {
-    blockedUntilSql,
+    blockedAlongside(buckets) {
+      const ends = known ? buckets.map((bucket) => known.get(bucket)) : [];
+      if (known && ends.every((end) => end !== undefined)) {
+        const now = Date.now();
+        const end = Math.max(...(ends as number[]));
+        return { seconds: end > now ? secondsUntil(end, now) : 0 };
+      }
+      const lease = known?.begin();
+      return {
+        sql: blockedUntilSql(buckets),
+        read(value) {
+          const end = value instanceof Date || typeof value === 'string' ? new Date(value).getTime() : 0;
+          if (known && lease) for (const bucket of buckets) known.set(bucket, end, lease);
+          return blockedSeconds(value);
+        },
+      };
+    },
     // Prisma's work, within the request's scope.
     async blockedFor(buckets, work) {
       const [{ until }] = await withinScope(
@@ -85,7 +110,12 @@ export function databaseFailureStore(db: PrismaClient, { limit, windowSeconds }:
         RETURNING count, "windowEnd"`,
       );
       const now = Date.now();
-      return Math.max(0, ...rows.filter((r) => r.count >= limit).map((r) => secondsUntil(r.windowEnd, now)));
+      const blocked = Math.max(0, ...rows.filter((r) => r.count >= limit).map((r) => secondsUntil(r.windowEnd, now)));
+      if (known && blocked > 0) {
+        known.drop((_end, bucket) => buckets.includes(bucket));
+        await known.settled();
+      }
+      return blocked;
     },
   };
 }

@@ -1,6 +1,8 @@
 // The one place that writes API keys. Every write runs in a transaction with its
 // audit event and drops the key from the authentication cache before it starts
-// and after it commits, so the next request with the key reads what was written.
+// and after it commits, then waits until no instance of a fleet can still hold
+// what it read before (./leased-cache.ts): the next request with the key, on any
+// instance, reads what was written.
 import DataLoader from 'dataloader';
 import { generateSecret, sameHash } from '../auth/api-keys.ts';
 import { type AllowList, compileAllowList } from '../auth/ip-allowlist.ts';
@@ -14,7 +16,7 @@ import type { KeyScope } from '../scoping/rules.ts';
 import { idFilter, isUuid } from '../validation.ts';
 import { type Actor, type AuditEntry, audited, changedFields, createdFields } from './audit.ts';
 import { accountOf, actorOf, type RequestScope } from './index.ts';
-import type { KeyCache } from './key-cache.ts';
+import type { LeasedCache } from './leased-cache.ts';
 import { type UsageDay, usageOf } from './usage.ts';
 
 /** A key as authentication reads it: who it is, its scope, its lifecycle, and which secret was presented. */
@@ -85,7 +87,8 @@ export class ApiKeyStore {
   constructor(
     /** The hot path's statements (src/db/sql.ts): authentication reads keys through it. */
     private readonly sql: Sql,
-    private readonly cache?: KeyCache,
+    /** Keys by secret hash; none: every request reads its key. */
+    private readonly cache?: LeasedCache<AuthKey>,
   ) {}
 
   /**
@@ -100,7 +103,7 @@ export class ApiKeyStore {
   ): Promise<{ key: AuthKey | null; cached: boolean; alongside: unknown }> {
     const cached = fresh || alongside ? undefined : this.cache?.get(hash);
     if (cached) return { key: cached, cached: true, alongside: undefined };
-    const startedAt = this.cache?.begin() ?? 0;
+    const lease = this.cache?.begin();
     // One statement: the key, its channels and, when asked, another check of the
     // request (the failed-authentication block), so that a request costs one round trip.
     const [row] = await this.sql<AuthRow>(
@@ -137,7 +140,7 @@ export class ApiKeyStore {
       rateLimitPerMinute: row.rateLimitPerMinute,
       allowList: compileAllowList(row.allowedIps),
     };
-    this.cache?.set(hash, key, startedAt);
+    if (lease) this.cache?.set(hash, key, lease);
     return { key, cached: false, alongside: row.alongside };
   }
 
@@ -300,9 +303,11 @@ export class ApiKeyStore {
     ) => Promise<{ result: T; event: AuditEntry }>,
   ): Promise<T> {
     if (!isUuid(id)) throw new NotFoundError('API key', id);
-    this.cache?.invalidate(id);
+    const drop = () => this.cache?.drop((key) => key.id === id);
+    drop();
+    let result: T;
     try {
-      return await audited(db, actor, async (tx) => {
+      result = await audited(db, actor, async (tx) => {
         // Raw SQL for FOR UPDATE; the account is in the filter, as the tenant client would put it.
         const locked = await tx.$queryRaw<{ id: string }[]>`
           SELECT id::text FROM "ApiKey" WHERE id = ${id}::uuid AND "accountId" = ${actor.accountId}::uuid FOR UPDATE`;
@@ -315,8 +320,11 @@ export class ApiKeyStore {
         return write(tx, { ...row, scope });
       });
     } finally {
-      this.cache?.invalidate(id);
+      drop();
     }
+    // Committed: answered once no instance can still serve the key as it was.
+    await this.cache?.settled();
+    return result;
   }
 }
 

@@ -1,13 +1,15 @@
-// The hot path's database work: an authenticated request costs one statement
-// (the key with its channels and the failed-authentication block), and a send
-// within a channel-scoped key's scope one more (the send), whatever it targets.
+// The hot path's database work: an authenticated request costs at most one
+// statement (the key with its channels and the failed-authentication block),
+// none once its key is in memory (on PostgreSQL, while the lease holds), and a
+// send within a channel-scoped key's scope one more (the send), whatever it targets.
 // The PostgreSQL rate-limit store's own statement is left out of the counts:
 // it is that store's cost (a fleet with REDIS_URL has none), and the bench's
 // -pgstore rows measure it; so is the PostgreSQL bus's pg_notify after a send
 // (the fleet's one message per send: Redis carries it when REDIS_URL is set).
+import { generateSecret } from '../../src/auth/api-keys.ts';
 import { InboxEvents, Typename } from '../support/documents.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
-import { dataOf, type TestHerald } from '../support/herald.ts';
+import { dataOf, TestHerald } from '../support/herald.ts';
 import { sse } from '../support/streams.ts';
 
 /** The send a backend makes (the bench's): the message's id and reach, nothing it must read back. */
@@ -27,6 +29,27 @@ describe('statements on the hot path', () => {
     expect(statements.length).toBeLessThanOrEqual(1);
     // On PostgreSQL the one statement is the key lookup, with the failed-authentication check inside it.
     for (const sql of statements) expect(sql).toMatch(/"ApiKey"[\s\S]*"AuthFailure"|"AuthFailure"[\s\S]*"ApiKey"/);
+  });
+
+  test('a key request whose key and address this instance read within the lease: no statement at all', async ({ account }) => {
+    // An instance of its own with a lease long enough that a slow machine cannot outlast it.
+    const instance = await TestHerald.start({ authCacheMs: 5_000 });
+    try {
+      const key = await account.key({ kind: 'ALL' });
+      const typename = () => instance.execute<{ __typename: string }, object>('{ __typename }', {}, { token: key.secret });
+      const first = await statementsOf(instance, async () => expect(dataOf(await typename()).__typename).toBe('Query'));
+      expect(first.some((sql) => sql.includes('"ApiKey"'))).toBe(true);
+      const next = await statementsOf(instance, async () => expect(dataOf(await typename()).__typename).toBe('Query'));
+      expect(next).toEqual([]);
+      // Refused twin: an unknown secret (well formed) is never answered from memory.
+      const wrong = await statementsOf(instance, async () => {
+        const refused = await instance.execute('{ __typename }', {}, { token: generateSecret().secret });
+        expect(refused.status).toBe(401);
+      });
+      expect(wrong.length).toBeGreaterThan(0);
+    } finally {
+      await instance.close();
+    }
   });
 
   test('send within a scoped key: the key and the send, no lookup of the channels it names', async ({ account, herald }) => {

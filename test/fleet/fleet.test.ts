@@ -2,6 +2,7 @@
 import { print } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateSecret } from '../../src/auth/api-keys.ts';
 import { signMemberToken } from '../../src/auth/jwt.ts';
 import { localMigrationNames } from '../../src/db/migrations.ts';
 import { CreateApiKey, CreateChannel, CreateRecipient, RevokeApiKey, RollApiKey, Send, UpdateApiKey } from '../support/documents.ts';
@@ -109,6 +110,56 @@ describe('a fleet of two instances on one PostgreSQL', () => {
     expect(refused.status).toBe(401);
     expect(refused.body.errors[0]).toMatchObject({ message: 'The API key is invalid.', extensions: { code: 'UNAUTHENTICATED' } });
   });
+
+  test('with a 3 s lease (AUTH_CACHE_MS): an instance answers from memory; a revoke and a block through another answer after the lease and hold everywhere at once', async () => {
+    const leased = { AUTH_CACHE_MS: '3000', AUTH_FAILURE_LIMIT: '3', TRUST_PROXY: 'loopback' };
+    const [c, d] = await Promise.all([start(leased), start(leased)]);
+    await Promise.all([waitUntilReady(c), waitUntilReady(d)]);
+    // Addresses of this test's own (through the trusted proxy), so that the block touches nothing else.
+    const from = { 'x-forwarded-for': '203.0.113.77' };
+    const blockedFrom = { 'x-forwarded-for': '203.0.113.78' };
+    const newKey = async (name: string) => {
+      const { secret, apiKey } = (await gql(a, member, CreateApiKey, { input: { name, scope: { kind: 'ALL' } } })).body.data.createApiKey;
+      return { secret: secret as string, id: apiKey.id as string };
+    };
+    const [outside, revoked, blocked] = [await newKey('Changed outside'), await newKey('Revoked'), await newKey('Blocked')];
+    const sendThrough = (instance: Instance, secret: string) => gql(instance, secret, Send, sendInput(), from);
+    try {
+      // What the lease trades: a write that bypasses Herald reaches D's memory only when the lease ends.
+      expect((await sendThrough(d, outside.secret)).status).toBe(200);
+      await sql.query('UPDATE "ApiKey" SET "revokedAt" = now() WHERE id = $1', [outside.id]);
+      expect((await sendThrough(d, outside.secret)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 3_100));
+      expect((await sendThrough(d, outside.secret)).status).toBe(401);
+
+      // Herald's own revoke through C answers once no instance can still hold the key: D refuses the very next request.
+      expect((await sendThrough(d, revoked.secret)).status).toBe(200);
+      let started = performance.now();
+      expect((await gql(c, member, RevokeApiKey, { id: revoked.id })).body.data.revokeApiKey.status).toBe('REVOKED');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(3_000);
+      const refused = await sendThrough(d, revoked.secret);
+      expect(refused.status).toBe(401);
+      expect(refused.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+
+      // D knows the address as not blocked; C's third failure from it blocks it, and answers after the lease:
+      // from then on D refuses even a valid key from that address.
+      const sendFromBlocked = (instance: Instance, secret: string) => gql(instance, secret, Send, sendInput(), blockedFrom);
+      expect((await sendFromBlocked(d, blocked.secret)).status).toBe(200);
+      for (const expected of [401, 401]) expect((await sendFromBlocked(c, generateSecret().secret)).status).toBe(expected);
+      started = performance.now();
+      const third = await sendFromBlocked(c, generateSecret().secret);
+      expect(third.status).toBe(429);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(3_000);
+      const valid = await sendFromBlocked(d, blocked.secret);
+      expect(valid.status).toBe(429);
+      expect(valid.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+      // Refused twin: the same key from another address still sends.
+      expect((await sendThrough(d, blocked.secret)).status).toBe(200);
+    } finally {
+      for (const instance of [c, d]) instance.child.kill('SIGTERM');
+      await Promise.all([c.exited, d.exited]);
+    }
+  }, 90_000);
 
   test('a roll with a grace through A: both secrets work through B until the grace ends, then only the new one', async () => {
     const created = await gql(a, member, CreateApiKey, { input: { name: 'Rolled in the fleet', scope: { kind: 'ALL' } } });

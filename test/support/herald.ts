@@ -30,6 +30,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     limits: { ...DEFAULT_LIMITS, fieldSuggestions: true },
     // Requests through yoga.fetch share one source address: only the rate-limit test sets a real limit.
     authFailures: { limit: 1_000_000, windowSeconds: 60 },
+    authCacheMs: 250,
     trustProxy: [],
     // Tests make many requests with one key: only the rate-limit tests set a real limit.
     keyRateLimitPerMinute: 100_000,

@@ -64,3 +64,15 @@ describe('under faults', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('the authentication cache on PostgreSQL', () => {
+  test('a 250 ms lease by default; 0 turns it off; up to 5 s', () => {
+    expect(loadConfig({}).authCacheMs).toBe(250);
+    expect(loadConfig({ AUTH_CACHE_MS: '0' }).authCacheMs).toBe(0);
+    expect(loadConfig({ AUTH_CACHE_MS: '5000' }).authCacheMs).toBe(5_000);
+  });
+
+  test.for(['5001', '-1', '1s'])('AUTH_CACHE_MS=%s is refused naming the variable', (value) => {
+    expect(() => loadConfig({ AUTH_CACHE_MS: value })).toThrow(/^AUTH_CACHE_MS: must be a number of milliseconds from 0 to 5000$/);
+  });
+});
