@@ -233,12 +233,25 @@ function parseWebhooks(env: NodeJS.ProcessEnv): WebhookConfig {
   };
 }
 
+/** A key's edit waits the lease out within its own request: it must fit in the request's deadline with room to spare. */
+function parseAuthCache(env: NodeJS.ProcessEnv, requestTimeoutMs: number): number {
+  const leaseMs = parseMilliseconds(env, 'AUTH_CACHE_MS', Math.min(250, Math.floor(requestTimeoutMs / 4)), 0, 5_000);
+  if (leaseMs * 2 > requestTimeoutMs) {
+    throw new ConfigError(
+      'AUTH_CACHE_MS',
+      `must be at most half of REQUEST_TIMEOUT_MS (${requestTimeoutMs}): a key's edit waits it out within its request`,
+    );
+  }
+  return leaseMs;
+}
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const requestTimeoutMs = parseMilliseconds(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 600_000);
   return {
     production,
     port: parsePort(env.PORT),
@@ -261,7 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       limit: parseCount(env, 'AUTH_FAILURE_LIMIT', 20),
       windowSeconds: parseCount(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 86_400),
     },
-    authCacheMs: parseMilliseconds(env, 'AUTH_CACHE_MS', 250, 0, 5_000),
+    authCacheMs: parseAuthCache(env, requestTimeoutMs),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     keyRateLimitPerMinute: parseCount(env, 'KEY_RATE_LIMIT_PER_MINUTE', 1_000, MAX_RATE_LIMIT_PER_MINUTE),
     redisUrl: parseRedisUrl(env.REDIS_URL),
@@ -271,7 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     wsMaxPayloadBytes: parseCount(env, 'WS_MAX_PAYLOAD_BYTES', 65_536, 1_048_576),
     redisCommandTimeoutMs: parseMilliseconds(env, 'REDIS_COMMAND_TIMEOUT_MS', 1_000, 10, 60_000),
-    requestTimeoutMs: parseMilliseconds(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs,
     maxRequestsInFlight: parseCount(env, 'MAX_REQUESTS_IN_FLIGHT', 500),
     webhooks: parseWebhooks(env),
   };

@@ -75,4 +75,12 @@ describe('the authentication cache on PostgreSQL', () => {
   test.for(['5001', '-1', '1s'])('AUTH_CACHE_MS=%s is refused naming the variable', (value) => {
     expect(() => loadConfig({ AUTH_CACHE_MS: value })).toThrow(/^AUTH_CACHE_MS: must be a number of milliseconds from 0 to 5000$/);
   });
+
+  test("a key's edit waits the lease out within its request: at most half the deadline, a quarter of it by default", () => {
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '400' }).authCacheMs).toBe(100);
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '400', AUTH_CACHE_MS: '200' }).authCacheMs).toBe(200);
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '400', AUTH_CACHE_MS: '201' })).toThrow(
+      /^AUTH_CACHE_MS: must be at most half of REQUEST_TIMEOUT_MS \(400\)/,
+    );
+  });
 });
