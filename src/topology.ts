@@ -2,8 +2,9 @@
 // process: failed authentications, key lookups and rate limits live in its
 // memory. PostgreSQL may serve a fleet: they live in the database or Redis, so
 // that every instance agrees (keys and address blocks also in memory, for a
-// lease that writes wait out: src/data/leased-cache.ts). Either way this builds the stores, the bus and the
-// inbox hub, and owns their start and stop (and the background timers).
+// lease that writes wait out: src/data/leased-cache.ts). Either way this
+// builds the stores, the bus and the inbox hub, and owns their start and stop
+// (and the background timers).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAblated } from './ablation.ts';
 import type { FailureStores } from './auth/authenticate.ts';

@@ -57,7 +57,8 @@ export function createAuthenticator(
    * The seconds `address` is blocked for, and the caller or the
    * UnauthenticatedError to answer with (a failed attempt). With a key on the
    * database store, the block is read in the key's own statement (one round
-   * trip), or from memory while its lease holds; a known block is refused without a look at the key.
+   * trip), or from memory while its lease holds; a known block is refused
+   * without a look at the key.
    */
   const verify = async (
     credentials: Verifiable,

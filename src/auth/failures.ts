@@ -19,7 +19,7 @@ export interface FailureStore {
   blockedAlongside?(buckets: string[]): { seconds: number } | { sql: Prisma.Sql; read(value: unknown): number };
 }
 
-/** Seconds until the end a `blockedUntilSql` expression returned (0: not blocked). */
+/** Seconds until the end a block expression returned (0: not blocked). */
 function blockedSeconds(blockedUntil: unknown, now = Date.now()): number {
   return blockedUntil instanceof Date || typeof blockedUntil === 'string' ? secondsUntil(new Date(blockedUntil), now) : 0;
 }
