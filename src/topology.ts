@@ -11,7 +11,7 @@ import type { FailureStores } from './auth/authenticate.ts';
 import { databaseFailureStore, memoryFailureStore } from './auth/failures.ts';
 import { RecipientTokens } from './auth/recipient-tokens.ts';
 import type { Config } from './config.ts';
-import { ApiKeyStore } from './data/api-keys.ts';
+import { ApiKeyStore, type AuthKey } from './data/api-keys.ts';
 import { LeasedCache } from './data/leased-cache.ts';
 import { purgeExpiredIdempotencyKeys } from './data/messages.ts';
 import { type LostUsage, UsageCounter } from './data/usage.ts';
@@ -116,13 +116,12 @@ function createBus(config: Config, db: Database, logger: Logger, single: boolean
 export async function createTopology({ config, db, logger, usageFlushMs }: TopologyOptions): Promise<Topology> {
   const single = db.target.kind === 'embedded';
   const local = memoryFailureStore(config.authFailures);
-  // Keys and address blocks in memory: for good on the embedded database, under a lease on PostgreSQL.
-  const leaseMs = isAblated('key-cache') ? 0 : config.authCacheMs;
-  const failures = { local, shared: single ? local : databaseFailureStore(db.prisma, config.authFailures, leaseMs) };
-  const keys = new ApiKeyStore(
-    db.sql,
-    isAblated('key-cache') ? undefined : single ? LeasedCache.forProcess() : leaseMs > 0 ? LeasedCache.forFleet(leaseMs) : undefined,
-  );
+  // Keys and address blocks in memory: for good on the embedded database, under a lease on PostgreSQL
+  // (none with AUTH_CACHE_MS=0: every request reads them).
+  const remember = !isAblated('key-cache');
+  const leased = <V>() => (remember && config.authCacheMs > 0 ? LeasedCache.forFleet<V>(config.authCacheMs) : undefined);
+  const failures = { local, shared: single ? local : databaseFailureStore(db.prisma, config.authFailures, leased<number>()) };
+  const keys = new ApiKeyStore(db.sql, single ? (remember ? LeasedCache.forProcess<AuthKey>() : undefined) : leased<AuthKey>());
   const usage = new UsageCounter(
     db.prisma,
     (error) => {

@@ -1,6 +1,6 @@
 // Failed authentications, counted per source address and per key prefix in
 // fixed windows. Past the limit, the caller gets 429 until the window ends.
-import { LeasedCache } from '../data/leased-cache.ts';
+import type { LeasedCache } from '../data/leased-cache.ts';
 import { type WorkScope, withinScope } from '../db/deadline.ts';
 import type { PrismaClient } from '../db/index.ts';
 import { Prisma } from '../generated/prisma/client.ts';
@@ -19,9 +19,15 @@ export interface FailureStore {
   blockedAlongside?(buckets: string[]): { seconds: number } | { sql: Prisma.Sql; read(value: unknown): number };
 }
 
+/** The end a block expression returned, in epoch ms (0: not blocked). */
+function endOf(blockedUntil: unknown): number {
+  return blockedUntil instanceof Date || typeof blockedUntil === 'string' ? new Date(blockedUntil).getTime() : 0;
+}
+
 /** Seconds until the end a block expression returned (0: not blocked). */
 function blockedSeconds(blockedUntil: unknown, now = Date.now()): number {
-  return blockedUntil instanceof Date || typeof blockedUntil === 'string' ? secondsUntil(new Date(blockedUntil), now) : 0;
+  const end = endOf(blockedUntil);
+  return end ? secondsUntil(end, now) : 0;
 }
 
 export interface FailureLimit {
@@ -61,17 +67,16 @@ export function memoryFailureStore({ limit, windowSeconds }: FailureLimit): Fail
 
 /**
  * Shared through the database: the limit holds across every instance of a fleet.
- * `leaseMs` (0: none): how long an instance may answer from memory that a
- * bucket is not blocked (or until when it is). A failure that blocks a bucket
- * answers only once that lease has run out everywhere (src/data/leased-cache.ts):
- * from its 429 on, every instance refuses the address.
+ * `known` (none: every request reads): the end of each bucket's block in epoch
+ * ms (0: not blocked) as this instance last read it, served under a lease. A
+ * failure that blocks a bucket answers only once that lease has run out
+ * everywhere (src/data/leased-cache.ts): from its 429 on, every instance
+ * refuses the address.
  */
-export function databaseFailureStore(db: PrismaClient, { limit, windowSeconds }: FailureLimit, leaseMs = 0): FailureStore {
+export function databaseFailureStore(db: PrismaClient, { limit, windowSeconds }: FailureLimit, known?: LeasedCache<number>): FailureStore {
   const blockedUntilSql = (buckets: string[]) => Prisma.sql`(
     SELECT max("windowEnd") FROM "AuthFailure"
     WHERE bucket = ANY(${buckets}) AND "windowEnd" > now() AND count >= ${limit})`;
-  /** The end of each bucket's block in epoch ms (0: not blocked), as last read. */
-  const known = leaseMs > 0 ? LeasedCache.forFleet<number>(leaseMs) : null;
   return {
     blockedAlongside(buckets) {
       const ends = known ? buckets.map((bucket) => known.get(bucket)) : [];
@@ -84,8 +89,7 @@ export function databaseFailureStore(db: PrismaClient, { limit, windowSeconds }:
       return {
         sql: blockedUntilSql(buckets),
         read(value) {
-          const end = value instanceof Date || typeof value === 'string' ? new Date(value).getTime() : 0;
-          if (known && lease) for (const bucket of buckets) known.set(bucket, end, lease);
+          if (lease) for (const bucket of buckets) known?.set(bucket, endOf(value), lease);
           return blockedSeconds(value);
         },
       };

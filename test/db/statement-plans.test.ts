@@ -2,6 +2,7 @@
 // *_send_targets, src/db/sql.ts): a send's cost must not grow with the messages
 // ever sent, and the hot path's statements are not planned again on every request.
 import { Prisma } from '../../src/generated/prisma/client.ts';
+import { Send } from '../support/documents.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import { dataOf, TestHerald } from '../support/herald.ts';
 
@@ -81,8 +82,8 @@ describe('statement plans', () => {
       const uncached = await TestHerald.start({ authCacheMs: 0 });
       try {
         for (let i = 0; i < 12; i += 1) {
-          const sent = await uncached.execute<{ send: { message: { recipientCount: number } } }, object>(
-            'mutation ($input: SendInput!) { send(input: $input) { message { recipientCount } } }',
+          const sent = await uncached.execute(
+            Send,
             { input: { target: { channels: ['news'] }, message: { title: 't', body: 'b' } } },
             { token: key.secret },
           );
